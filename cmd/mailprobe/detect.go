@@ -1,0 +1,209 @@
+package main
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/detect/resolver"
+)
+
+// detectFlags are the flags of `mailprobe detect` (and `demo`).
+type detectFlags struct {
+	json        bool
+	resolver    string
+	caFile      string
+	ispdb       string
+	local       string
+	timeout     time.Duration
+	noGuess     bool
+	trustAnchor string
+	exhaustive  bool
+	name        string
+	verbose     bool
+}
+
+func (f *detectFlags) register(cmd *cobra.Command, network bool) {
+	fl := cmd.Flags()
+	fl.BoolVar(&f.json, "json", false, "print the report as JSON (the documented contract, version 1)")
+	fl.DurationVar(&f.timeout, "timeout", detect.DefaultTimeout, "overall deadline of the detection")
+	fl.BoolVar(&f.noGuess, "no-guess", false, "do not guess host names (imap.D, smtp.D, ...)")
+	fl.BoolVar(&f.exhaustive, "all", false, "wait for every source and probe instead of stopping once the answer is certain")
+	fl.StringVar(&f.name, "name", "", "your name, for %REALNAME% in settings")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log diagnostics to stderr")
+	if network {
+		fl.StringVar(&f.resolver, "resolver", "", "DNS server HOST:PORT for every lookup (default: first nameserver of /etc/resolv.conf)")
+		fl.StringVar(&f.caFile, "ca-file", "", "extra trusted CA certificates (PEM) for probes and https fetches")
+		fl.StringVar(&f.ispdb, "ispdb", detect.DefaultISPDB, "ISP database base URL, or \"off\" to never ask it")
+		fl.StringVar(&f.local, "local", "", "folder of config-v1.1.xml files to trust")
+		fl.StringVar(&f.trustAnchor, "trust-anchor", "", "DNSSEC trust anchors: DS or DNSKEY records in zone-file text (default: IANA's root KSKs)")
+	}
+}
+
+// options turns the flags into engine options.
+func (f *detectFlags) options(stderr io.Writer) (*detect.Options, error) {
+	o := &detect.Options{
+		Timeout:    f.timeout,
+		NoGuess:    f.noGuess,
+		Exhaustive: f.exhaustive,
+		RealName:   f.name,
+		LocalDir:   f.local,
+	}
+	if f.timeout <= 0 {
+		return nil, usageError{fmt.Errorf("--timeout must be positive, not %s", f.timeout)}
+	}
+	if f.verbose {
+		o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if f.resolver != "" {
+		o.Resolver = resolver.New(f.resolver)
+	}
+	switch f.ispdb {
+	case "off":
+		o.NoISPDB = true
+	case "":
+	default:
+		if !strings.HasPrefix(f.ispdb, "https://") && !strings.HasPrefix(f.ispdb, "http://") {
+			return nil, usageError{fmt.Errorf("--ispdb must be an http(s) URL or \"off\", not %q", f.ispdb)}
+		}
+		o.ISPDB = f.ispdb
+	}
+	if f.caFile != "" {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		pem, err := os.ReadFile(f.caFile)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--ca-file: %w", err)}
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usageError{fmt.Errorf("--ca-file: %s holds no PEM certificate", f.caFile)}
+		}
+		o.RootCAs = pool
+	}
+	if f.local != "" {
+		if st, err := os.Stat(f.local); err != nil || !st.IsDir() {
+			return nil, usageError{fmt.Errorf("--local: %s is not a folder", f.local)}
+		}
+	}
+	if f.trustAnchor != "" {
+		anchors, err := readTrustAnchors(f.trustAnchor)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		o.TrustAnchors = anchors
+	}
+	return o, nil
+}
+
+// readTrustAnchors reads DS and DNSKEY records in zone-file text.
+func readTrustAnchors(path string) ([]dns.RR, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--trust-anchor: %w", err)
+	}
+	defer fh.Close()
+	zp := dns.NewZoneParser(fh, ".", path)
+	var out []dns.RR
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		switch rr.(type) {
+		case *dns.DS, *dns.DNSKEY:
+			out = append(out, rr)
+		default:
+			return nil, fmt.Errorf("--trust-anchor: %s: %s record where only DS or DNSKEY may be", path, dns.TypeToString[rr.Header().Rrtype])
+		}
+	}
+	if err := zp.Err(); err != nil {
+		return nil, fmt.Errorf("--trust-anchor: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--trust-anchor: %s holds no DS or DNSKEY record", path)
+	}
+	return out, nil
+}
+
+func newDetectCmd() *cobra.Command {
+	var f detectFlags
+	cmd := &cobra.Command{
+		Use:   "detect ADDRESS",
+		Short: "Discover, probe and rank the mail settings of ADDRESS",
+		Long: `Discover the IMAP, POP3 and SMTP settings of ADDRESS from every public source
+(DNS SRV, autoconfig, the ISP database, MX, Autodiscover, guessing, a local folder),
+prove them with live TLS probes, and print the recommended settings, the verdict,
+warnings with their fix, and which source said what.
+
+Exit codes: 0 verified settings found, 1 found with danger warnings,
+2 nothing usable, 64 usage error.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("detect takes one email address, got %d arguments", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := f.options(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			return detectAndPrint(cmd, args[0], o, &f)
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+// detectAndPrint runs a detection with live progress on a terminal and
+// prints the report.
+func detectAndPrint(cmd *cobra.Command, address string, o *detect.Options, f *detectFlags) error {
+	if _, err := detect.ParseAddress(address); err != nil {
+		return usageError{err}
+	}
+	stderr := cmd.ErrOrStderr()
+	if fh, ok := stderr.(*os.File); ok && term.IsTerminal(int(fh.Fd())) {
+		o.OnEvent = progress(stderr)
+	}
+	rep, err := detect.Run(cmd.Context(), address, o)
+	if err != nil {
+		return usageError{err}
+	}
+	out := cmd.OutOrStdout()
+	if f.json {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printReport(out, rep)
+	}
+	if code := rep.ExitCode(); code != 0 {
+		return exitError{code}
+	}
+	return nil
+}
+
+// progress prints one line per finished source and probe.
+func progress(w io.Writer) func(detect.Event) {
+	return func(ev detect.Event) {
+		at := fmt.Sprintf("%5dms", ev.At.Milliseconds())
+		switch ev.Kind {
+		case detect.EventSourceFinished:
+			fmt.Fprintf(w, "%s  source %-21s %s\n", at, ev.Source.Name, ev.Source.Status)
+		case detect.EventProbeStarted:
+			fmt.Fprintf(w, "%s  probe  %-21s …\n", at, serverLabel(ev.Server))
+		case detect.EventProbeFinished:
+			fmt.Fprintf(w, "%s  probe  %-21s %s\n", at, serverLabel(ev.Server), ev.Server.Probe.Status)
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/detect"
+)
+
+func serverLabel(s *detect.Server) string {
+	return fmt.Sprintf("%s %s:%d", s.Protocol, s.Host, s.Port)
+}
+
+// securityWords names a security the way mail clients' settings do.
+func securityWords(s autoconfig.Security) string {
+	switch s {
+	case autoconfig.TLS:
+		return "SSL/TLS (implicit TLS)"
+	case autoconfig.STARTTLS:
+		return "STARTTLS (required, never \"if available\")"
+	default:
+		return "None (unencrypted)"
+	}
+}
+
+func authWords(a []autoconfig.Auth) string {
+	if len(a) == 0 {
+		return "normal password"
+	}
+	switch a[0] {
+	case autoconfig.AuthPasswordCleartext:
+		return "normal password"
+	case autoconfig.AuthPasswordEncrypted:
+		return "encrypted password"
+	case autoconfig.AuthOAuth2:
+		return "OAuth2"
+	default:
+		return string(a[0])
+	}
+}
+
+var verdictWords = map[detect.Verdict]string{
+	detect.VerdictSecure:  "SECURE: verified settings found",
+	detect.VerdictCaveats: "WORKS, WITH CAVEATS: verified settings found; read the warnings",
+	detect.VerdictUnsafe:  "UNSAFE: do not use these settings as they are; read the warnings",
+	detect.VerdictNone:    "NOTHING FOUND: no source named a mail server for this domain",
+}
+
+// printReport writes the report for a person: the settings to copy, the
+// verdict, warnings with their fix, alternatives and sources.
+func printReport(w io.Writer, r *detect.Report) {
+	fmt.Fprintf(w, "%s\n%s\n", r.Address, verdictWords[r.Verdict])
+	in, out := r.Recommended()
+	printServer(w, "Incoming mail", in, r.Incoming)
+	printServer(w, "Outgoing mail", out, r.Outgoing)
+
+	if len(r.Warnings) > 0 {
+		fmt.Fprintln(w, "\nWarnings")
+		for _, wn := range r.Warnings {
+			mark := map[detect.Severity]string{detect.SeverityInfo: "i", detect.SeverityWarning: "!", detect.SeverityDanger: "!!"}[wn.Severity]
+			fmt.Fprintf(w, "  %-2s %s [%s]: %s\n", mark, wn.Severity, wn.Code, wn.Message)
+			if wn.Fix != "" {
+				fmt.Fprintf(w, "     Fix: %s\n", wn.Fix)
+			}
+		}
+	}
+
+	fmt.Fprintln(w, "\nEvery server found (best first)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, list := range [][]detect.Server{r.Incoming, r.Outgoing} {
+		for _, s := range list {
+			mark := " "
+			if s.Recommended {
+				mark = "*"
+			}
+			detail := string(s.Probe.Status)
+			if s.Probe.TLSVersion != "" {
+				detail += ", " + s.Probe.TLSVersion
+			}
+			if s.Probe.Error != "" {
+				detail += ": " + s.Probe.Error
+			}
+			fmt.Fprintf(tw, "  %s %s\t%s:%d\t%s\t%s\t%s\n", mark, s.Protocol, s.Host, s.Port, s.Security,
+				"trust "+string(s.Trust)+" ("+joinNames(s.Sources)+")", detail)
+		}
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w, "\nSources")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range r.Sources {
+		fmt.Fprintf(tw, "  %s\t%s\t%dms\t%s\n", s.Name, s.Status, s.ElapsedMS, s.Detail)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nDone in %dms. DNSSEC: %s.\n", r.ElapsedMS, r.DNSSEC)
+}
+
+func printServer(w io.Writer, title string, s *detect.Server, list []detect.Server) {
+	fmt.Fprintf(w, "\n%s\n", title)
+	if s == nil {
+		if len(list) == 0 {
+			fmt.Fprintln(w, "  nothing found")
+		} else {
+			fmt.Fprintln(w, "  no server is safe to use (see the warnings and the list below)")
+		}
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	fmt.Fprintf(tw, "  Protocol:\t%s\n", strings.ToUpper(string(s.Protocol)))
+	fmt.Fprintf(tw, "  Server:\t%s\n", s.Host)
+	fmt.Fprintf(tw, "  Port:\t%d\n", s.Port)
+	fmt.Fprintf(tw, "  Security:\t%s\n", securityWords(s.Security))
+	fmt.Fprintf(tw, "  User name:\t%s\n", s.Username)
+	fmt.Fprintf(tw, "  Password:\t%s\n", authWords(s.Auth))
+	verified := s.Probe.TLSVersion
+	if c := s.Probe.Cert; c != nil && c.Valid {
+		verified += fmt.Sprintf(", certificate valid for %s until %s", c.MatchedName, c.NotAfter)
+	}
+	fmt.Fprintf(tw, "  Verified:\t%s in %dms\n", verified, s.Probe.ElapsedMS)
+	fmt.Fprintf(tw, "  Found by:\t%s (trust: %s)\n", joinNames(s.Sources), s.Trust)
+	tw.Flush()
+}
+
+func joinNames(s []detect.SourceName) string {
+	parts := make([]string, len(s))
+	for i, n := range s {
+		parts[i] = string(n)
+	}
+	return strings.Join(parts, ", ")
+}

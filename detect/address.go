@@ -1,0 +1,132 @@
+package detect
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+)
+
+// ErrBadAddress is wrapped by every error [ParseAddress] returns.
+var ErrBadAddress = errors.New("detect: invalid email address")
+
+// Address is a normalised email address.
+type Address struct {
+	// LocalPart is the part before the @, as typed (trimmed).
+	LocalPart string
+	// Domain is the domain in ASCII (A-labels), lower case, no trailing dot.
+	Domain string
+	// DomainUnicode is the domain in Unicode (U-labels), for display.
+	DomainUnicode string
+}
+
+// String returns local@domain with the ASCII domain.
+func (a Address) String() string { return a.LocalPart + "@" + a.Domain }
+
+// idnaProfile is IDNA 2008 for lookups (RFC 5891), with the transitional
+// mapping off, as browsers and mail clients use today.
+var idnaProfile = idna.New(
+	idna.MapForLookup(),
+	idna.Transitional(false),
+	idna.BidiRule(),
+	idna.StrictDomainName(true),
+	idna.VerifyDNSLength(true),
+)
+
+// ParseAddress trims s and checks it is a usable email address: one @, a
+// non-empty local part of at most 64 octets (RFC 5321 §4.5.3.1.1), a domain
+// with at least one dot whose labels are valid host name labels of at most 63
+// octets, at most 254 octets in all, and no control characters or spaces.
+// The domain is converted to ASCII with IDNA. It does no network I/O.
+// The error wraps [ErrBadAddress] and says what is wrong in words a user
+// understands.
+func ParseAddress(s string) (Address, error) {
+	s = strings.TrimSpace(s)
+	bad := func(format string, args ...any) (Address, error) {
+		return Address{}, fmt.Errorf("%w: %s", ErrBadAddress, fmt.Sprintf(format, args...))
+	}
+	if s == "" {
+		return bad("the address is empty")
+	}
+	if !utf8.ValidString(s) {
+		return bad("the address is not valid UTF-8 text")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			return bad("the address contains a space or control character (%U)", r)
+		}
+	}
+	switch n := strings.Count(s, "@"); {
+	case n == 0:
+		return bad("%q has no @: type the whole address, like name@example.org", s)
+	case n > 1:
+		return bad("%q has %d @ signs; an address has exactly one", s, n)
+	}
+	local, domain, _ := strings.Cut(s, "@")
+	if local == "" {
+		return bad("nothing before the @ in %q", s)
+	}
+	if domain == "" {
+		return bad("nothing after the @ in %q", s)
+	}
+	if len(local) > 64 { // RFC 5321 §4.5.3.1.1
+		return bad("the part before the @ is %d bytes long; at most 64 are allowed", len(local))
+	}
+	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		if !(strings.HasPrefix(local, `"`) && strings.HasSuffix(local, `"`)) {
+			return bad("the part before the @ has a misplaced dot")
+		}
+	}
+	domain = strings.TrimSuffix(domain, ".")
+	if strings.HasPrefix(domain, "[") {
+		return bad("address literals like %q are not supported: use the domain name", domain)
+	}
+	if !strings.Contains(domain, ".") {
+		return bad("the domain %q has no dot; type the full domain, like example.org", domain)
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if label == "" {
+			return bad("the domain %q has an empty label (two dots in a row?)", domain)
+		}
+	}
+	ascii, err := idnaProfile.ToASCII(domain)
+	if err != nil {
+		return bad("the domain %q is not a valid domain name: %v", domain, err)
+	}
+	ascii = strings.ToLower(ascii)
+	if len(ascii) > 253 {
+		return bad("the domain is %d bytes long; at most 253 are allowed", len(ascii))
+	}
+	for _, label := range strings.Split(ascii, ".") {
+		if len(label) > 63 { // RFC 1035 §2.3.4
+			return bad("the domain label %q is longer than 63 bytes", label)
+		}
+		if !validLabel(label) {
+			return bad("the domain label %q may only contain letters, digits and hyphens, and not start or end with a hyphen", label)
+		}
+	}
+	uni, err := idnaProfile.ToUnicode(ascii)
+	if err != nil {
+		uni = ascii
+	}
+	if len(local)+1+len(ascii) > 254 { // RFC 5321 §4.5.3.1.3 path limit less the brackets
+		return bad("the address is longer than 254 bytes")
+	}
+	return Address{LocalPart: local, Domain: ascii, DomainUnicode: uni}, nil
+}
+
+func validLabel(l string) bool {
+	if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,478 @@
+// Package detect is the detection engine: it turns an email address into
+// ranked, probed mail settings.
+//
+// [Run] normalises the address, starts every discovery source at once
+// (local files, DNS SRV per RFC 6186 and RFC 8314, provider autoconfig over
+// https, the ISP database, the MX host's provider, Autodiscover, and guessing)
+// under one deadline, merges the servers they name into distinct candidates,
+// probes each distinct (host, port, security) once as soon as it is known,
+// ranks them as RFC 8314 asks (verified first, implicit TLS before STARTTLS
+// before plaintext, then the trust of the source, then the source's own
+// order) and returns a [Report].
+//
+// The engine takes every network dependency through [Options]: the DNS
+// resolver, the dialer, the HTTP client and the trusted CAs, so tests and the
+// lab point it at loopback with no global state.
+package detect
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/detect/probe"
+	"github.com/mailsetup/mailsetup/detect/resolver"
+)
+
+// sources is every discovery source, in the order of DESIGN.md's table.
+var sources = []source{
+	{SourceLocal, TrustLocal, localSource},
+	{SourceSRV, TrustDNS, srvSource},
+	{SourceAutoconfig, TrustHTTPS, autoconfigSource},
+	{SourceWellKnown, TrustHTTPS, wellKnownSource},
+	{SourceAutoconfigHTTP, TrustInsecure, httpSource},
+	{SourceISPDB, TrustISPDB, ispdbSource},
+	{SourceMX, TrustMX, mxSource},
+	{SourceAutodiscover, TrustHTTPS, autodiscoverSource},
+	{SourceGuess, TrustGuess, guessSource},
+}
+
+// Run detects the mail settings of address. It returns an error only when
+// the address is malformed (wrapping [ErrBadAddress]; no network traffic
+// happens then) or the options cannot be used; every network failure is part
+// of the Report. Run returns when the recommendation can no longer change or
+// at the overall deadline, whichever is first, and no goroutine it started
+// outlives it.
+func Run(ctx context.Context, address string, opts *Options) (*Report, error) {
+	addr, err := ParseAddress(address)
+	if err != nil {
+		return nil, err
+	}
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	r := &run{
+		env:   env{addr: addr, o: o, vars: autoconfig.Vars{Address: addr.String(), LocalPart: addr.LocalPart, Domain: addr.Domain, RealName: o.RealName}},
+		start: time.Now(),
+		cands: make(map[candKey]*candidate),
+		srcs:  make(map[SourceName]*sourceState),
+		msgs:  make(chan any, 64),
+	}
+	return r.run(ctx), nil
+}
+
+type candKey struct {
+	protocol autoconfig.Protocol
+	host     string
+	port     int
+	security autoconfig.Security
+}
+
+type probeState int
+
+const (
+	probeIdle     probeState = iota // known, not started yet
+	probeDeferred                   // guessed only: probed only if needed
+	probeRunning
+	probeDone
+)
+
+type origin struct {
+	name SourceName
+	f    found
+}
+
+type candidate struct {
+	key     candKey
+	seq     int
+	origins []origin
+	best    origin
+	state   probeState
+	result  probe.Result
+	cancel  context.CancelFunc
+}
+
+func (c *candidate) incoming() bool { return c.key.protocol != autoconfig.SMTP }
+func (c *candidate) trust() Trust   { return c.best.f.trust }
+
+// verdictRank: 0 verified TLS, 1 reachable with a problem, 2 not reachable,
+// 3 not probed.
+func (c *candidate) verdictRank() int {
+	if c.state != probeDone {
+		return 3
+	}
+	switch probeStatus(c.result) {
+	case ProbeOK:
+		if c.key.security != autoconfig.Plain && c.result.Cert != nil && c.result.Cert.Valid {
+			return 0
+		}
+		return 1
+	case ProbeTLSError, ProbeProtocolError:
+		return 1
+	case ProbeNotProbed:
+		return 3
+	default:
+		return 2
+	}
+}
+
+func (c *candidate) verified() bool { return c.verdictRank() == 0 }
+
+type sourceState struct {
+	src      source
+	started  time.Time
+	running  bool
+	done     bool
+	report   SourceReport
+	canStart bool
+}
+
+type sourceMsg struct {
+	name SourceName
+	out  sourceOutput
+}
+
+type probeMsg struct {
+	key    candKey
+	result probe.Result
+}
+
+type run struct {
+	env
+	start   time.Time
+	cands   map[candKey]*candidate
+	list    []*candidate
+	srcs    map[SourceName]*sourceState
+	msgs    chan any
+	wg      sync.WaitGroup
+	pending int // goroutines whose message is not yet received
+	// grace fires when the recommendation has settled and the remaining
+	// work has had its short grace period (see finished).
+	grace <-chan time.Time
+	timer *time.Timer
+}
+
+func (r *run) since() time.Duration { return time.Since(r.start) }
+
+func (r *run) emit(ev Event) {
+	if r.o.OnEvent != nil {
+		ev.At = r.since()
+		r.o.OnEvent(ev)
+	}
+}
+
+func (r *run) run(parent context.Context) *Report {
+	ctx, cancel := context.WithTimeout(parent, r.o.Timeout)
+	defer cancel()
+	r.o.Logger.Debug("detect: start", "address", r.addr.String(), "timeout", r.o.Timeout)
+
+	for _, s := range sources {
+		r.srcs[s.name] = &sourceState{src: s}
+	}
+	// autoconfig-http waits for the two https autoconfig sources.
+	for _, s := range sources {
+		if s.name != SourceAutoconfigHTTP {
+			r.startSource(ctx, s.name)
+		}
+	}
+
+	for !r.finished() {
+		select {
+		case m := <-r.msgs:
+			r.handle(ctx, m)
+		case <-r.grace:
+			r.stopAll("not needed: a verified server that no pending answer could outrank was found", false)
+		case <-ctx.Done():
+			why := fmt.Sprintf("stopped by the overall deadline (%s)", r.o.Timeout)
+			if parent.Err() != nil {
+				why = "cancelled"
+			}
+			r.stopAll(why, true)
+		}
+		r.advance(ctx)
+	}
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	cancel()
+	r.drain()
+	return r.report()
+}
+
+func (r *run) startSource(ctx context.Context, name SourceName) {
+	st := r.srcs[name]
+	st.started, st.running = time.Now(), true
+	st.report = SourceReport{Name: name, Status: StatusRunning, Trust: st.src.maxTrust}
+	rep := st.report
+	r.emit(Event{Kind: EventSourceStarted, Source: &rep})
+	r.pending++
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		out := st.src.run(ctx, &r.env)
+		r.msgs <- sourceMsg{name, out}
+	}()
+}
+
+func (r *run) finishSource(name SourceName, out sourceOutput) {
+	st := r.srcs[name]
+	st.running, st.done = false, true
+	el := time.Duration(0)
+	if !st.started.IsZero() {
+		el = time.Since(st.started)
+	}
+	if out.trust == "" {
+		out.trust = st.src.maxTrust
+	}
+	st.report = SourceReport{Name: name, Status: out.status, Trust: out.trust, ElapsedMS: el.Milliseconds(),
+		Detail: out.detail, Queries: out.queries, Servers: len(out.servers)}
+	rep := st.report
+	r.emit(Event{Kind: EventSourceFinished, Source: &rep})
+}
+
+func (r *run) handle(ctx context.Context, m any) {
+	r.pending--
+	switch m := m.(type) {
+	case sourceMsg:
+		if r.srcs[m.name].done { // already stopped
+			return
+		}
+		r.finishSource(m.name, m.out)
+		for _, f := range m.out.servers {
+			r.add(m.name, f)
+		}
+	case probeMsg:
+		c := r.cands[m.key]
+		if c.state != probeRunning {
+			return
+		}
+		c.state, c.result = probeDone, m.result
+		srv := r.server(c)
+		r.emit(Event{Kind: EventProbeFinished, Server: &srv})
+	}
+}
+
+// add merges a found server into the candidates.
+func (r *run) add(name SourceName, f found) {
+	s := f.server
+	k := candKey{s.Protocol, s.Hostname, s.Port, s.Security}
+	o := origin{name, f}
+	c, ok := r.cands[k]
+	if !ok {
+		c = &candidate{key: k, seq: len(r.list), best: o, state: probeIdle}
+		if name == SourceGuess {
+			c.state = probeDeferred
+		}
+		r.cands[k] = c
+		r.list = append(r.list, c)
+	} else if betterOrigin(o, c.best) {
+		c.best = o
+		if c.state == probeDeferred { // named by a real source now
+			c.state = probeIdle
+		}
+	}
+	c.origins = append(c.origins, o)
+}
+
+func betterOrigin(a, b origin) bool {
+	if a.f.trust.Level() != b.f.trust.Level() {
+		return a.f.trust.Level() > b.f.trust.Level()
+	}
+	return a.name.precedence() < b.name.precedence()
+}
+
+// advance starts what can start now: probes of new candidates, the http
+// fallback when https found nothing, and guessed servers when nothing else
+// works.
+func (r *run) advance(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
+	for _, c := range r.list {
+		if c.state == probeIdle {
+			r.startProbe(ctx, c)
+		}
+	}
+	httpSt := r.srcs[SourceAutoconfigHTTP]
+	if !httpSt.running && !httpSt.done {
+		a, w := r.srcs[SourceAutoconfig], r.srcs[SourceWellKnown]
+		if a.done && w.done {
+			if a.report.Status == StatusFound || w.report.Status == StatusFound {
+				r.finishSource(SourceAutoconfigHTTP, skipped("not needed: autoconfig answered over https"))
+			} else {
+				r.startSource(ctx, SourceAutoconfigHTTP)
+			}
+		}
+	}
+	// Guessed servers are probed only when every other source and probe is
+	// done and a direction has no verified server.
+	if r.quiet(true) {
+		for _, in := range []bool{true, false} {
+			if r.hasVerified(in) {
+				continue
+			}
+			for _, c := range r.list {
+				if c.state == probeDeferred && c.incoming() == in {
+					r.startProbe(ctx, c)
+				}
+			}
+		}
+	}
+}
+
+// quiet reports whether every source has finished and no probe runs.
+// With ignoreGuess, deferred guesses do not count as work left.
+func (r *run) quiet(ignoreGuess bool) bool {
+	for _, st := range r.srcs {
+		if !st.done {
+			return false
+		}
+	}
+	for _, c := range r.list {
+		if c.state == probeRunning || c.state == probeIdle {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *run) hasVerified(in bool) bool {
+	for _, c := range r.list {
+		if c.incoming() == in && c.verified() {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *run) startProbe(ctx context.Context, c *candidate) {
+	pctx, cancel := context.WithCancel(ctx)
+	c.state, c.cancel = probeRunning, cancel
+	srv := r.server(c)
+	r.emit(Event{Kind: EventProbeStarted, Server: &srv})
+	t := probe.Target{Protocol: c.key.protocol, Host: c.key.host, Port: c.key.port, Security: c.key.security,
+		Identities: []string{r.addr.Domain}} // RFC 7817 §3: the email domain is a reference identifier
+	po := &probe.Options{
+		LookupIP: r.lookupIP,
+		Dial:     r.o.Dial,
+		RootCAs:  r.o.RootCAs,
+		Timeout:  r.o.ProbeTimeout,
+		Logger:   r.o.Logger,
+	}
+	r.pending++
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		res := probe.Probe(pctx, t, po)
+		r.msgs <- probeMsg{c.key, res}
+	}()
+}
+
+// finished reports whether the run can end: everything is done, or the
+// recommendation for both directions can no longer change.
+func (r *run) finished() bool {
+	if r.quiet(false) {
+		for _, c := range r.list {
+			if c.state == probeDeferred && !r.hasVerified(c.incoming()) {
+				return false // advance will start it
+			}
+		}
+		return true
+	}
+	if r.o.Exhaustive {
+		return false
+	}
+	if r.grace == nil && r.settled(true) && r.settled(false) {
+		// The answer is certain. Work still under way gets a fifth of the
+		// time spent so far to finish, so alternatives are usually probed
+		// too, at a cost of at most 1.2x the time to the answer.
+		r.timer = time.NewTimer(r.since() / 5)
+		r.grace = r.timer.C
+	}
+	return false
+}
+
+// settled reports whether the top server of a direction is final: verified,
+// implicit TLS (IMAP for incoming), and neither a pending source nor a
+// running probe could put anything above it.
+func (r *run) settled(in bool) bool {
+	ranked := r.ranked(in)
+	if len(ranked) == 0 {
+		return false
+	}
+	top := ranked[0]
+	if !top.verified() || top.key.security != autoconfig.TLS || (in && top.key.protocol != autoconfig.IMAP) {
+		return false
+	}
+	for _, st := range r.srcs {
+		if st.done {
+			continue
+		}
+		lt, lb := st.src.maxTrust.Level(), top.trust().Level()
+		if lt > lb || lt == lb && st.src.name.precedence() < top.best.name.precedence() {
+			return false
+		}
+	}
+	for _, c := range r.list {
+		if c.incoming() != in || c == top || (c.state != probeRunning && c.state != probeIdle) {
+			continue
+		}
+		if less(c, top, true) {
+			return false
+		}
+	}
+	return true
+}
+
+// stopAll ends every running source and probe; their reports say why.
+func (r *run) stopAll(why string, deadline bool) {
+	for _, s := range sources {
+		st := r.srcs[s.name]
+		if st.done {
+			continue
+		}
+		if deadline && st.running {
+			r.finishSource(s.name, sourceOutput{status: StatusError, detail: why})
+		} else {
+			r.finishSource(s.name, skipped(why))
+		}
+	}
+	for _, c := range r.list {
+		switch c.state {
+		case probeRunning:
+			c.cancel()
+			c.state = probeDone
+			st := probe.StatusTimeout
+			if !deadline {
+				st = probe.Status(ProbeNotProbed)
+			}
+			c.result = probe.Result{Status: st, Error: why}
+			srv := r.server(c)
+			r.emit(Event{Kind: EventProbeFinished, Server: &srv})
+		case probeIdle, probeDeferred:
+			c.state = probeDone
+			c.result = probe.Result{Status: probe.Status(ProbeNotProbed), Error: why}
+		}
+	}
+}
+
+// drain waits for every goroutine of the run to return.
+func (r *run) drain() {
+	for r.pending > 0 {
+		<-r.msgs
+		r.pending--
+	}
+	r.wg.Wait()
+}
+
+func (r *run) lookupIP(ctx context.Context, host string) ([]netip.Addr, error) {
+	return resolver.LookupIP(ctx, r.o.Resolver, host)
+}
+
+func joinHostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }

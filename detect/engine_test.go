@@ -1,0 +1,117 @@
+package detect_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/internal/lab"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// startLab starts the lab world for one test and stops it at the end.
+func startLab(t testing.TB, o lab.Options) *lab.Lab {
+	t.Helper()
+	l, err := lab.Start(o)
+	if err != nil {
+		t.Fatalf("lab.Start: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func describe(s *detect.Server) string {
+	if s == nil || !s.Recommended {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d/%s", s.Host, s.Port, s.Security)
+}
+
+func codes(r *detect.Report) []string {
+	var c []string
+	for _, w := range r.Warnings {
+		c = append(c, w.Code)
+	}
+	return c
+}
+
+func TestScenarios(t *testing.T) {
+	l := startLab(t, lab.Options{})
+	local := t.TempDir()
+	if err := lab.WriteLocalDir(local); err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range lab.Scenarios {
+		t.Run(sc.Domain, func(t *testing.T) {
+			t.Parallel()
+			o := l.DetectOptions()
+			o.ProbeTimeout = 1500 * time.Millisecond
+			if sc.Local {
+				o.LocalDir = local
+			}
+			rep, err := detect.Run(context.Background(), lab.User(sc.Domain), o)
+			if err != nil {
+				t.Fatalf("Run(%s) error = %v", sc.Domain, err)
+			}
+			in, out := rep.Recommended()
+			want := sc.Expect
+			if got := string(rep.Verdict); got != want.Verdict {
+				t.Errorf("Run(%s).Verdict = %s, want %s", sc.Domain, got, want.Verdict)
+			}
+			if got := describe(in); got != want.In {
+				t.Errorf("Run(%s) incoming = %q, want %q", sc.Domain, got, want.In)
+			}
+			if got := describe(out); got != want.Out {
+				t.Errorf("Run(%s) outgoing = %q, want %q", sc.Domain, got, want.Out)
+			}
+			if in != nil && string(in.Trust) != want.Trust {
+				t.Errorf("Run(%s) incoming trust = %s, want %s", sc.Domain, in.Trust, want.Trust)
+			}
+			got := codes(rep)
+			for _, c := range want.Warnings {
+				if !slices.Contains(got, c) {
+					t.Errorf("Run(%s) warnings = %v, want %s among them", sc.Domain, got, c)
+				}
+			}
+			for _, c := range want.Absent {
+				if slices.Contains(got, c) {
+					t.Errorf("Run(%s) warnings = %v, want no %s", sc.Domain, got, c)
+				}
+			}
+			if t.Failed() {
+				for _, s := range rep.Sources {
+					t.Logf("source %-22s %-7s %4dms %s", s.Name, s.Status, s.ElapsedMS, s.Detail)
+				}
+				for _, s := range append(rep.Incoming, rep.Outgoing...) {
+					t.Logf("server %s:%d/%s %v trust=%s probe=%s %s", s.Host, s.Port, s.Security, s.Sources, s.Trust, s.Probe.Status, s.Probe.Error)
+				}
+				for _, w := range rep.Warnings {
+					t.Logf("warning %s %s: %s", w.Severity, w.Code, w.Message)
+				}
+			}
+		})
+	}
+}
+
+func TestBadAddressSendsNothing(t *testing.T) {
+	l := startLab(t, lab.Options{})
+	for _, a := range []string{"", "nobody", "a@@b.test", "@demo.test", "alice@", "alice@test", "alice@de\x00mo.test",
+		"alice@" + string(make([]byte, 70)) + ".test"} {
+		_, err := detect.Run(context.Background(), a, l.DetectOptions())
+		if !errors.Is(err, detect.ErrBadAddress) {
+			t.Errorf("Run(%q) error = %v, want ErrBadAddress", a, err)
+		}
+	}
+	if n := len(l.Requests()); n != 0 {
+		t.Errorf("bad addresses caused %d web requests, want 0", n)
+	}
+}

@@ -1,0 +1,305 @@
+package probe
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+)
+
+// attemptDelay is the Connection Attempt Delay of RFC 8305 §5 (recommended
+// value 250 ms).
+const attemptDelay = 250 * time.Millisecond
+
+// readLimit bounds what a server may send to one probe. Greetings,
+// capabilities and a certificate chain fit easily; a server streaming more is
+// broken or hostile.
+const readLimit = 1 << 20
+
+var errTooMuchData = errors.New("server sent more than 1 MiB")
+
+// connect resolves the host and races its addresses (RFC 8305). It records
+// every attempt in p.res.Addresses and sets p.conn and p.res.Address.
+func (p *prober) connect() *failure {
+	addrs, f := p.resolve()
+	if f != nil {
+		return f
+	}
+	addrs = interleave(addrs)
+
+	dctx, cancel := context.WithCancel(p.ctx)
+	defer cancel()
+
+	type dialed struct {
+		i    int
+		conn net.Conn
+		err  error
+		took time.Duration
+	}
+	results := make(chan dialed, len(addrs))
+	timer := time.NewTimer(attemptDelay)
+	timer.Stop()
+	defer timer.Stop()
+
+	next, running, winner := 0, 0, -1
+	var won net.Conn
+	var lastErr error
+	launch := func() {
+		i := next
+		next++
+		running++
+		ip := addrs[i]
+		network := "tcp6"
+		if ip.Is4() {
+			network = "tcp4"
+		}
+		addr := netip.AddrPortFrom(ip, uint16(p.t.Port)).String()
+		p.res.Addresses = append(p.res.Addresses, AddrResult{IP: ip, Network: network})
+		p.log.Debug("connecting", "address", addr)
+		go func() {
+			start := time.Now()
+			c, err := p.o.Dial(dctx, network, addr)
+			results <- dialed{i: i, conn: c, err: err, took: time.Since(start)}
+		}()
+		timer.Reset(attemptDelay) // RFC 8305 §5: the next attempt starts after the delay
+	}
+	more := func() bool { return winner < 0 && next < len(addrs) && p.ctx.Err() == nil }
+
+	launch()
+	// Wait for every attempt, winners and losers alike, so that no dial
+	// goroutine outlives the probe.
+	for running > 0 {
+		select {
+		case d := <-results:
+			running--
+			a := &p.res.Addresses[d.i]
+			a.Connect = d.took
+			switch {
+			case d.err == nil && winner < 0:
+				winner, won = d.i, d.conn
+				cancel() // RFC 8305 §6: cancel the other attempts
+			case d.err == nil:
+				d.conn.Close()
+				a.Error = "connected after another address had won; closed"
+			case winner >= 0:
+				a.Error = "abandoned: another address connected first"
+			default:
+				a.Error = d.err.Error()
+				lastErr = d.err
+				if more() {
+					launch() // RFC 8305 §5: a failure starts the next attempt at once
+				}
+			}
+		case <-timer.C:
+			if more() {
+				launch()
+			}
+		}
+	}
+
+	if winner < 0 {
+		if p.ctx.Err() != nil {
+			return p.netFail(p.ctx.Err(), "connecting")
+		}
+		return fail(StatusUnreachable, lastErr, "cannot connect (%d of %d addresses tried)", next, len(addrs))
+	}
+	p.conn = newBudgetConn(p.ctx, won)
+	p.res.Address = netip.AddrPortFrom(addrs[winner], uint16(p.t.Port)).String()
+	p.log.Debug("connected", "address", p.res.Address)
+	return nil
+}
+
+// resolve returns the addresses of the host.
+func (p *prober) resolve() ([]netip.Addr, *failure) {
+	host := strings.TrimSuffix(strings.TrimPrefix(p.t.Host, "["), "]")
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{ip.Unmap()}, nil
+	}
+	if p.o.LookupIP == nil {
+		return nil, fail(StatusUnreachable, nil, "no resolver to look up %q (Options.LookupIP is nil)", p.t.Host)
+	}
+	ips, err := p.o.LookupIP(p.ctx, p.t.Host)
+	if err != nil {
+		if p.ctx.Err() != nil {
+			return nil, p.netFail(err, "resolving the host")
+		}
+		return nil, fail(StatusUnreachable, err, "cannot resolve the host")
+	}
+	seen := make(map[netip.Addr]bool, len(ips))
+	var out []netip.Addr
+	for _, ip := range ips {
+		ip = ip.Unmap()
+		if ip.IsValid() && !seen[ip] {
+			seen[ip] = true
+			out = append(out, ip)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fail(StatusUnreachable, nil, "the host has no addresses")
+	}
+	return out, nil
+}
+
+// interleave orders addresses IPv6 first, alternating the families and
+// keeping the resolver's order within each (RFC 8305 §4).
+func interleave(addrs []netip.Addr) []netip.Addr {
+	var v6, v4 []netip.Addr
+	for _, a := range addrs {
+		if a.Is4() {
+			v4 = append(v4, a)
+		} else {
+			v6 = append(v6, a)
+		}
+	}
+	out := make([]netip.Addr, 0, len(addrs))
+	for i := 0; i < len(v6) || i < len(v4); i++ {
+		if i < len(v6) {
+			out = append(out, v6[i])
+		}
+		if i < len(v4) {
+			out = append(out, v4[i])
+		}
+	}
+	return out
+}
+
+// budgetConn keeps a connection within the probe's budget: its deadlines
+// never go past the context's deadline (whatever a protocol library asks
+// for, zero included), cancelling the context expires them, and it reads at
+// most readLimit bytes.
+type budgetConn struct {
+	net.Conn
+	stop func() bool
+
+	mu      sync.Mutex
+	limit   time.Time
+	expired bool
+
+	left int // bytes still allowed to be read; only the reading goroutine touches it
+}
+
+// aLongTimeAgo is a deadline in the past, which fails pending I/O at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+func newBudgetConn(ctx context.Context, c net.Conn) *budgetConn {
+	bc := &budgetConn{Conn: c, left: readLimit}
+	bc.limit, _ = ctx.Deadline() // the probe's ctx always has one
+	bc.Conn.SetDeadline(bc.limit)
+	bc.stop = context.AfterFunc(ctx, bc.expire)
+	return bc
+}
+
+func (c *budgetConn) clamp(t time.Time) time.Time {
+	if c.expired {
+		return aLongTimeAgo
+	}
+	if t.IsZero() || t.After(c.limit) {
+		return c.limit
+	}
+	return t
+}
+
+func (c *budgetConn) expire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.expired = true
+	c.Conn.SetDeadline(aLongTimeAgo)
+}
+
+// tighten brings the budget's end forward to t.
+func (c *budgetConn) tighten(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.Before(c.limit) {
+		c.limit = t
+	}
+	c.Conn.SetDeadline(c.clamp(time.Time{}))
+}
+
+func (c *budgetConn) SetDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Conn.SetDeadline(c.clamp(t))
+}
+
+func (c *budgetConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Conn.SetReadDeadline(c.clamp(t))
+}
+
+func (c *budgetConn) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Conn.SetWriteDeadline(c.clamp(t))
+}
+
+func (c *budgetConn) Read(b []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, errTooMuchData
+	}
+	if len(b) > c.left {
+		b = b[:c.left]
+	}
+	n, err := c.Conn.Read(b)
+	c.left -= n
+	return n, err
+}
+
+func (c *budgetConn) Close() error {
+	c.stop()
+	return c.Conn.Close()
+}
+
+// lineConn is a line-oriented view of a connection for the hand-written
+// parts of the protocols (all of POP3 and SMTP, IMAP before STARTTLS).
+type lineConn struct {
+	p    *prober
+	conn net.Conn
+	br   *bufio.Reader
+	name string // protocol name for messages
+}
+
+const maxLine = 16 << 10
+
+func (p *prober) lines(c net.Conn, name string) *lineConn {
+	return &lineConn{p: p, conn: c, br: bufio.NewReaderSize(c, maxLine), name: name}
+}
+
+// readLine reads one line without its CRLF. what says what was being read.
+func (l *lineConn) readLine(what string) (string, *failure) {
+	b, err := l.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		return "", fail(StatusProtocolError, nil, "%s: line longer than %d bytes", what, maxLine)
+	}
+	if err != nil {
+		return "", l.p.netFail(err, what)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// send writes one command line.
+func (l *lineConn) send(cmd string) *failure {
+	if _, err := fmt.Fprintf(l.conn, "%s\r\n", cmd); err != nil {
+		verb, _, _ := strings.Cut(cmd, " ")
+		return l.p.netFail(err, "sending "+l.name+" "+verb)
+	}
+	return nil
+}
+
+// checkDrained fails when the server sent anything beyond its response to
+// STARTTLS/STLS. Such bytes were sent in plaintext and would be taken as
+// TLS-protected answers by a careless client (EAST response injection, CVE-2021-22947 in curl);
+// RFC 3207 §4.2 and RFC 2595 §3.1/§4 require discarding everything from before the
+// handshake, and a server that sends it is broken or tampered with.
+func (l *lineConn) checkDrained() *failure {
+	if n := l.br.Buffered(); n > 0 {
+		return fail(StatusProtocolError, nil, "server sent data after STARTTLS response (%d bytes before the TLS handshake)", n)
+	}
+	return nil
+}

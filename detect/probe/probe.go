@@ -1,0 +1,371 @@
+// Package probe checks one mail server live: it connects to a (host, port,
+// security) candidate, negotiates TLS, checks the certificate the way a mail
+// client must, and reads what the server offers, without ever sending a
+// credential.
+//
+// A probe resolves the host with the caller's resolver and races the
+// addresses in the manner of Happy Eyeballs (RFC 8305): the first IPv6
+// address starts at once, the next address after 250 ms or as soon as an
+// attempt fails, and the first connection to succeed wins. Every attempt is
+// recorded.
+//
+// Over implicit TLS (RFC 8314 §3: 993, 995, 465) the TLS handshake starts at
+// the first byte. With STARTTLS (RFC 2595, RFC 3207) the probe reads the
+// plaintext greeting and capabilities, requires the upgrade to be offered and
+// accepted, and then runs the handshake on the raw connection. STARTTLS fails
+// closed: a missing capability, a refused command, an IMAP PREAUTH greeting or
+// bytes the server sent after its STARTTLS response (the response injection
+// of the EAST study, "Why TLS is better without STARTTLS", 2021) make the probe
+// fail; it never falls back to plaintext. Everything learnt before the
+// handshake is discarded and the capabilities are asked again over TLS.
+//
+// The handshake accepts TLS 1.2 and later only (RFC 8997). It is made without
+// the library's verification so that a bad certificate can still be described;
+// the probe then verifies the served chain against the trusted roots and
+// matches the reference identifiers (the host name and, per RFC 7817 §3, the
+// email domain the caller adds) as RFC 6125 §6 asks. When the certificate
+// fails, the probe stops right after the handshake and sends nothing more.
+//
+// After the handshake the probe reads the greeting and the capabilities (IMAP
+// CAPABILITY, POP3 CAPA, SMTP EHLO), says goodbye (LOGOUT, QUIT) and closes.
+// Plain targets are read in plaintext so that the engine can rank and warn
+// about them. The whole probe runs within one budget (Options.Timeout and the
+// context's deadline, whichever ends first); no goroutine outlives [Probe].
+package probe
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mailsetup/mailsetup/autoconfig"
+)
+
+// DefaultTimeout is the budget of one probe when Options.Timeout is zero.
+const DefaultTimeout = 4 * time.Second
+
+// Target is one (host, port, security) to probe.
+type Target struct {
+	// Protocol is IMAP, POP3 or SMTP.
+	Protocol autoconfig.Protocol
+	// Host is the ASCII (A-label) host name without a trailing dot, or an IP
+	// literal. It is the first reference identifier of the certificate check
+	// and the TLS server name (SNI).
+	Host string
+	// Port is the TCP port, 1 to 65535.
+	Port int
+	// Security is TLS (implicit), STARTTLS or Plain.
+	Security autoconfig.Security
+	// Identities are further reference identifiers the certificate may
+	// match besides Host, such as the email domain (RFC 7817 §3). Only pass
+	// names the user or a DNSSEC-secure answer vouches for: a match on any of
+	// them makes the certificate valid.
+	Identities []string
+}
+
+// Options tune a probe. A nil *Options is the zero value, which is usable
+// only when Target.Host is an IP literal (there is no resolver then).
+type Options struct {
+	// LookupIP resolves a host to its addresses (A and AAAA). It is
+	// required unless Target.Host is an IP literal.
+	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
+	// Dial opens a TCP connection to an IP:port; network is "tcp4" or
+	// "tcp6". nil means a net.Dialer. It must honour ctx.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+	// RootCAs are the trust anchors of the certificate check; nil means the
+	// system roots.
+	RootCAs *x509.CertPool
+	// Timeout is the budget of the whole probe, DefaultTimeout when zero.
+	// The deadline of the context passed to Probe applies too.
+	Timeout time.Duration
+	// Now is the clock of the certificate expiry check; nil means time.Now.
+	Now func() time.Time
+	// Logger receives debug records of the probe's steps; nil discards
+	// them. No credential is ever sent, so none can be logged.
+	Logger *slog.Logger
+	// ClientName is the name given in SMTP EHLO. Empty means the address
+	// literal of the local end of the connection ("[192.0.2.1]",
+	// "[IPv6:2001:db8::1]"), which RFC 5321 §4.1.4 allows for a client
+	// without a meaningful host name.
+	ClientName string
+}
+
+// Status is the outcome of a probe.
+type Status string
+
+// The statuses of a probe, as the report contract names them.
+const (
+	// StatusOK: the server answered over verified TLS (or, for a Plain
+	// target, in plaintext) and listed its capabilities.
+	StatusOK Status = "ok"
+	// StatusTLSError: the TLS handshake failed or the certificate did not
+	// verify (Result.Cert then says why).
+	StatusTLSError Status = "tls-error"
+	// StatusProtocolError: the server broke the protocol or refused the
+	// upgrade, including every STARTTLS failure.
+	StatusProtocolError Status = "protocol-error"
+	// StatusUnreachable: no address could be found or connected to.
+	StatusUnreachable Status = "unreachable"
+	// StatusTimeout: the budget ran out (or the context was cancelled).
+	StatusTimeout Status = "timeout"
+)
+
+// Certificate problems, the values of CertInfo.Problem.
+const (
+	ProblemExpired      = "expired"
+	ProblemNotYetValid  = "not-yet-valid"
+	ProblemNameMismatch = "name-mismatch"
+	ProblemUntrusted    = "untrusted"
+	ProblemInvalid      = "invalid"
+)
+
+// Result is what one probe saw.
+type Result struct {
+	// Target is the probed target, as given.
+	Target Target
+	// Status is the outcome.
+	Status Status
+	// Error is one sentence saying what failed and where; empty when Status
+	// is StatusOK.
+	Error string
+	// Addresses are the connection attempts, in the order they started.
+	Addresses []AddrResult
+	// Address is the IP:port the protocol ran over; empty when no address
+	// connected.
+	Address string
+	// TLSVersion is the negotiated version, such as "TLS 1.3".
+	TLSVersion string
+	// CipherSuite is the negotiated cipher suite's standard name.
+	CipherSuite string
+	// Cert describes the served certificate; nil when no TLS handshake
+	// completed.
+	Cert *CertInfo
+	// Capabilities are the server's capabilities as read over TLS (in
+	// plaintext for Plain targets): IMAP capabilities, POP3 CAPA
+	// lines or SMTP EHLO lines (in the server's order).
+	Capabilities []string
+	// SASL are the advertised SASL mechanisms (IMAP AUTH=, POP3 SASL, SMTP
+	// AUTH), upper case.
+	SASL []string
+	// LoginDisabled reports IMAP LOGINDISABLED.
+	LoginDisabled bool
+	// STARTTLSOffered reports that the plaintext side advertised STARTTLS
+	// (STLS for POP3). For a Plain target it tells whether an upgrade exists.
+	STARTTLSOffered bool
+	// Greeting is the server greeting received over TLS (in plaintext for
+	// Plain targets). It is empty for STARTTLS targets: the protocols send no
+	// greeting after the upgrade and the plaintext one is never kept.
+	Greeting string
+	// Elapsed is how long the probe took.
+	Elapsed time.Duration
+}
+
+// AddrResult is one connection attempt.
+type AddrResult struct {
+	// IP is the address dialled.
+	IP netip.Addr
+	// Network is "tcp4" or "tcp6".
+	Network string
+	// Connect is how long the attempt took, to success or failure.
+	Connect time.Duration
+	// Error says why the attempt failed or was abandoned; empty for the
+	// connection used.
+	Error string
+}
+
+// CertInfo describes the certificate chain a server served and how it
+// verified.
+type CertInfo struct {
+	// Valid is true when the chain verifies to the trusted roots, the leaf
+	// matches a reference identifier and no certificate is out of date.
+	Valid bool
+	// Error explains Problem in one sentence; empty when Valid.
+	Error string
+	// Problem is "" (valid), ProblemExpired, ProblemNotYetValid,
+	// ProblemNameMismatch, ProblemUntrusted or ProblemInvalid.
+	Problem string
+	// Subject and Issuer are the leaf's distinguished names.
+	Subject, Issuer string
+	// DNSNames are the leaf's DNS subject alternative names.
+	DNSNames []string
+	// NotBefore and NotAfter bound the leaf's validity.
+	NotBefore, NotAfter time.Time
+	// MatchedName is the reference identifier the leaf matched.
+	MatchedName string
+	// Chain is the DER of the served chain, leaf first, as served (for DANE).
+	Chain [][]byte
+}
+
+// Probe connects to t, negotiates TLS as t.Security asks, checks the
+// certificate and reads the greeting and capabilities. It never returns an
+// error: the outcome, and what failed and where, are in the Result. A nil
+// opts means the zero Options.
+func Probe(ctx context.Context, t Target, opts *Options) Result {
+	start := time.Now()
+	o := withDefaults(opts)
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+
+	p := &prober{
+		ctx:   ctx,
+		t:     t,
+		o:     o,
+		res:   Result{Target: t},
+		where: net.JoinHostPort(t.Host, strconv.Itoa(t.Port)),
+	}
+	p.log = o.Logger.With("protocol", string(t.Protocol), "server", p.where, "security", string(t.Security))
+	p.log.Debug("probe started")
+
+	if f := p.run(); f != nil {
+		p.res.Status = f.status
+		p.res.Error = "probe: " + p.where + ": " + f.Error()
+	} else {
+		p.res.Status = StatusOK
+	}
+	p.res.Elapsed = time.Since(start)
+	p.log.Debug("probe finished", "status", string(p.res.Status), "error", p.res.Error,
+		"address", p.res.Address, "elapsed", p.res.Elapsed)
+	return p.res
+}
+
+func withDefaults(opts *Options) Options {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Dial == nil {
+		var d net.Dialer
+		o.Dial = d.DialContext
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// prober holds the state of one Probe call.
+type prober struct {
+	ctx   context.Context // carries the probe's budget
+	t     Target
+	o     Options
+	res   Result
+	where string // host:port, for messages
+	log   *slog.Logger
+	conn  *budgetConn // the connection in use, once connected
+}
+
+// failure is why a probe failed: a status and a message saying what failed.
+type failure struct {
+	status Status
+	msg    string
+	err    error
+}
+
+func (f *failure) Error() string {
+	if f.err == nil {
+		return f.msg
+	}
+	return f.msg + ": " + f.err.Error()
+}
+
+func fail(status Status, err error, format string, args ...any) *failure {
+	return &failure{status: status, msg: fmt.Sprintf(format, args...), err: err}
+}
+
+// netFail classifies an I/O error that happened while doing what.
+func (p *prober) netFail(err error, what string) *failure {
+	switch {
+	case errors.Is(p.ctx.Err(), context.Canceled):
+		return fail(StatusTimeout, nil, "%s: probe cancelled", what)
+	case p.expired() || isTimeout(err):
+		return fail(StatusTimeout, nil, "%s: no answer within the probe's budget (%v)", what, p.o.Timeout)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return fail(StatusProtocolError, nil, "%s: connection closed by the server", what)
+	default:
+		return fail(StatusProtocolError, err, "%s", what)
+	}
+}
+
+// expired reports whether the probe's budget has run out. It looks at the
+// clock as well as the context: a connection deadline may fire a moment
+// before the context's timer does.
+func (p *prober) expired() bool {
+	if p.ctx.Err() != nil {
+		return true
+	}
+	d, ok := p.ctx.Deadline()
+	return ok && !time.Now().Before(d)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func (p *prober) run() *failure {
+	t := p.t
+	switch t.Protocol {
+	case autoconfig.IMAP, autoconfig.POP3, autoconfig.SMTP:
+	default:
+		return fail(StatusProtocolError, nil, "unsupported protocol %q", t.Protocol)
+	}
+	switch t.Security {
+	case autoconfig.TLS, autoconfig.STARTTLS, autoconfig.Plain:
+	default:
+		return fail(StatusProtocolError, nil, "unsupported security %q", t.Security)
+	}
+	if t.Port < 1 || t.Port > 65535 {
+		return fail(StatusUnreachable, nil, "invalid port %d", t.Port)
+	}
+	if err := p.connect(); err != nil {
+		return err
+	}
+	defer p.conn.Close()
+
+	switch t.Protocol {
+	case autoconfig.IMAP:
+		return p.imap()
+	case autoconfig.POP3:
+		return p.pop3()
+	default:
+		return p.smtp()
+	}
+}
+
+// goodbye gives the polite LOGOUT/QUIT exchange a short budget of its own: the
+// result is known by then and must not wait on a slow server.
+func (p *prober) goodbye() {
+	p.conn.tighten(time.Now().Add(goodbyeBudget))
+}
+
+const goodbyeBudget = 500 * time.Millisecond
+
+// clean makes server text safe to show: printable, bounded in length.
+func clean(s string) string {
+	const max = 512
+	s = strings.TrimRight(s, "\r\n")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '\uFFFD' {
+			return '?'
+		}
+		return r
+	}, s)
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	return s
+}

@@ -1,0 +1,190 @@
+package detect
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/detect/probe"
+)
+
+// ranked returns the candidates of one direction, best first. Deferred
+// guesses that were never probed are left out.
+func (r *run) ranked(in bool) []*candidate {
+	var out []*candidate
+	for _, c := range r.list {
+		if c.incoming() == in && c.state != probeDeferred {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return less(out[i], out[j], false) })
+	return out
+}
+
+// less orders candidates as DESIGN.md "Ranking (RFC 8314)" says. With
+// assumeVerified, a is compared as if its probe had verified it, to ask
+// whether it could still outrank b.
+func less(a, b *candidate, assumeVerified bool) bool {
+	va, vb := a.verdictRank(), b.verdictRank()
+	if assumeVerified {
+		va = 0
+	}
+	if va != vb { // 1. probe verdict
+		return va < vb
+	}
+	// 2. implicit TLS > STARTTLS > plain (RFC 8314 §3.3, §3.1)
+	if sa, sb := a.key.security.Rank(), b.key.security.Rank(); sa != sb {
+		return sa < sb
+	}
+	// 3. trust of the best source that named it
+	if ta, tb := a.trust().Level(), b.trust().Level(); ta != tb {
+		return ta > tb
+	}
+	// IMAP before POP3, unless SRV priorities say otherwise (RFC 6186 §3.4).
+	sa, sb := a.best.f.srv, b.best.f.srv
+	if sa != nil && sb != nil && sa.priority != sb.priority {
+		return sa.priority < sb.priority
+	}
+	if pa, pb := protoRank(a.key.protocol), protoRank(b.key.protocol); pa != pb {
+		return pa < pb
+	}
+	// 4. the source's own order
+	if pa, pb := a.best.name.precedence(), b.best.name.precedence(); pa != pb {
+		return pa < pb
+	}
+	if a.best.f.order != b.best.f.order {
+		return a.best.f.order < b.best.f.order
+	}
+	if sa != nil && sb != nil && sa.weight != sb.weight {
+		return sa.weight > sb.weight
+	}
+	return a.seq < b.seq
+}
+
+func protoRank(p autoconfig.Protocol) int {
+	switch p {
+	case autoconfig.IMAP:
+		return 0
+	case autoconfig.POP3:
+		return 1
+	default:
+		return 2
+	}
+}
+
+// probeStatus maps a probe result onto the report's statuses.
+func probeStatus(res probe.Result) ProbeStatus {
+	switch res.Status {
+	case probe.StatusOK:
+		return ProbeOK
+	case probe.StatusTLSError:
+		return ProbeTLSError
+	case probe.StatusProtocolError:
+		return ProbeProtocolError
+	case probe.StatusUnreachable:
+		return ProbeUnreachable
+	case probe.StatusTimeout:
+		return ProbeTimeout
+	default:
+		return ProbeNotProbed
+	}
+}
+
+// server renders a candidate for the report.
+func (r *run) server(c *candidate) Server {
+	s := Server{
+		Protocol: c.key.protocol, Host: c.key.host, Port: c.key.port, Security: c.key.security,
+		Username: c.best.f.server.Username,
+		Auth:     c.best.f.server.Auth,
+		Trust:    c.trust(),
+		Login:    LoginReport{Status: "not-tried"},
+		Probe:    ProbeReport{Status: ProbeNotProbed},
+	}
+	if s.Username == "" {
+		for _, o := range c.origins {
+			if o.f.server.Username != "" {
+				s.Username = o.f.server.Username
+				break
+			}
+		}
+	}
+	if s.Username == "" {
+		s.Username = r.addr.String()
+	}
+	for _, o := range c.origins {
+		if !slices.Contains(s.Sources, o.name) {
+			s.Sources = append(s.Sources, o.name)
+		}
+	}
+	slices.SortFunc(s.Sources, func(a, b SourceName) int { return a.precedence() - b.precedence() })
+	if c.state == probeDone {
+		s.Probe = probeReport(c.result)
+	}
+	return s
+}
+
+func probeReport(res probe.Result) ProbeReport {
+	p := ProbeReport{
+		Status:          probeStatus(res),
+		Error:           res.Error,
+		Address:         res.Address,
+		TLSVersion:      res.TLSVersion,
+		CipherSuite:     res.CipherSuite,
+		Capabilities:    res.Capabilities,
+		SASL:            res.SASL,
+		STARTTLSOffered: res.STARTTLSOffered,
+		ElapsedMS:       res.Elapsed.Milliseconds(),
+	}
+	for _, a := range res.Addresses {
+		p.Tried = append(p.Tried, AddrReport{Address: a.IP.String(), Network: a.Network, Error: a.Error, ElapsedMS: a.Connect.Milliseconds()})
+	}
+	if c := res.Cert; c != nil {
+		p.Cert = &CertReport{Valid: c.Valid, Problem: c.Problem, Error: c.Error, Subject: c.Subject, Issuer: c.Issuer,
+			DNSNames: c.DNSNames, MatchedName: c.MatchedName}
+		if !c.NotBefore.IsZero() {
+			p.Cert.NotBefore = c.NotBefore.UTC().Format(time.RFC3339)
+		}
+		if !c.NotAfter.IsZero() {
+			p.Cert.NotAfter = c.NotAfter.UTC().Format(time.RFC3339)
+		}
+	}
+	return p
+}
+
+// report builds the final Report.
+func (r *run) report() *Report {
+	rep := &Report{
+		Version:       ReportVersion,
+		Address:       r.addr.String(),
+		Domain:        r.addr.Domain,
+		DomainUnicode: r.addr.DomainUnicode,
+		ElapsedMS:     r.since().Milliseconds(),
+		DNSSEC:        "indeterminate", // no validation yet: the DNSSEC issue adds it
+		Incoming:      []Server{},
+		Outgoing:      []Server{},
+		Warnings:      []Warning{},
+	}
+	for _, s := range sources {
+		rep.Sources = append(rep.Sources, r.srcs[s.name].report)
+	}
+	for _, in := range []bool{true, false} {
+		var list []Server
+		for i, c := range r.ranked(in) {
+			s := r.server(c)
+			s.Recommended = i == 0 && c.verified()
+			list = append(list, s)
+		}
+		if list == nil {
+			list = []Server{}
+		}
+		if in {
+			rep.Incoming = list
+		} else {
+			rep.Outgoing = list
+		}
+	}
+	rep.Warnings = warnings(rep)
+	rep.Verdict = verdict(rep)
+	return rep
+}

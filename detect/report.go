@@ -1,0 +1,240 @@
+package detect
+
+import "github.com/mailsetup/mailsetup/autoconfig"
+
+// ReportVersion is the version of the JSON contract of [Report]. It changes
+// only when a field changes meaning or disappears; new fields keep it.
+const ReportVersion = 1
+
+// Trust is how far a source can be believed about where a domain's mail is.
+type Trust string
+
+// Trust levels, DESIGN.md "Sources and the trust each earns".
+const (
+	TrustLocal    Trust = "local"    // the user's or helpdesk's own files
+	TrustDNSSEC   Trust = "dnssec"   // a DNSSEC-validated DNS answer
+	TrustHTTPS    Trust = "https"    // fetched over verified https from the domain itself
+	TrustISPDB    Trust = "ispdb"    // the ISP database, over https
+	TrustDNS      Trust = "dns"      // an unsigned DNS answer
+	TrustMX       Trust = "mx"       // derived from the domain's MX host's provider
+	TrustRedirect Trust = "redirect" // reached through a redirect out of the domain
+	TrustInsecure Trust = "insecure" // fetched over plain http
+	TrustGuess    Trust = "guess"    // a guessed host name
+)
+
+// Level orders trusts: higher is better. local = dnssec > https = ispdb > dns
+// > mx = redirect = insecure = guess.
+func (t Trust) Level() int {
+	switch t {
+	case TrustLocal, TrustDNSSEC:
+		return 3
+	case TrustHTTPS, TrustISPDB:
+		return 2
+	case TrustDNS:
+		return 1
+	default:
+		return 0
+	}
+}
+
+// NeedsConfirmation reports whether settings of this trust need the user's
+// confirmation before a password goes to them (anything below https).
+func (t Trust) NeedsConfirmation() bool { return t.Level() < TrustHTTPS.Level() }
+
+// SourceName names a discovery source in the report.
+type SourceName string
+
+// The discovery sources, in the order of DESIGN.md's table.
+const (
+	SourceLocal          SourceName = "local"
+	SourceSRV            SourceName = "srv"
+	SourceAutoconfig     SourceName = "autoconfig"
+	SourceWellKnown      SourceName = "autoconfig-wellknown"
+	SourceAutoconfigHTTP SourceName = "autoconfig-http"
+	SourceISPDB          SourceName = "ispdb"
+	SourceMX             SourceName = "mx"
+	SourceAutodiscover   SourceName = "autodiscover"
+	SourceGuess          SourceName = "guess"
+)
+
+// SourceStatus is what a source came to.
+type SourceStatus string
+
+// Source statuses.
+const (
+	StatusRunning SourceStatus = "running" // only in progress events
+	StatusFound   SourceStatus = "found"
+	StatusNone    SourceStatus = "none"
+	StatusError   SourceStatus = "error"
+	StatusSkipped SourceStatus = "skipped"
+)
+
+// SourceReport is one source's outcome.
+type SourceReport struct {
+	Name      SourceName   `json:"name"`
+	Status    SourceStatus `json:"status"`
+	Trust     Trust        `json:"trust,omitempty"`
+	ElapsedMS int64        `json:"elapsed_ms"`
+	// Detail says in one line what was asked and what came back.
+	Detail string `json:"detail,omitempty"`
+	// Queries are the URLs fetched or DNS names asked.
+	Queries []string `json:"queries,omitempty"`
+	// Servers is how many servers the source named.
+	Servers int `json:"servers"`
+}
+
+// ProbeStatus is the outcome of a probe.
+type ProbeStatus string
+
+// Probe statuses of the JSON contract.
+const (
+	ProbeOK            ProbeStatus = "ok"
+	ProbeTLSError      ProbeStatus = "tls-error"
+	ProbeProtocolError ProbeStatus = "protocol-error"
+	ProbeUnreachable   ProbeStatus = "unreachable"
+	ProbeTimeout       ProbeStatus = "timeout"
+	ProbeNotProbed     ProbeStatus = "not-probed"
+)
+
+// CertReport describes the certificate a server presented.
+type CertReport struct {
+	Valid bool `json:"valid"`
+	// Problem is "", "expired", "not-yet-valid", "name-mismatch", "untrusted" or "invalid".
+	Problem     string   `json:"problem,omitempty"`
+	Error       string   `json:"error,omitempty"`
+	Subject     string   `json:"subject,omitempty"`
+	Issuer      string   `json:"issuer,omitempty"`
+	DNSNames    []string `json:"dns_names,omitempty"`
+	MatchedName string   `json:"matched_name,omitempty"`
+	NotBefore   string   `json:"not_before,omitempty"`
+	NotAfter    string   `json:"not_after,omitempty"`
+}
+
+// ProbeReport is what the live probe of a server saw.
+type ProbeReport struct {
+	Status       ProbeStatus `json:"status"`
+	Error        string      `json:"error,omitempty"`
+	Address      string      `json:"address,omitempty"`
+	TLSVersion   string      `json:"tls_version,omitempty"`
+	CipherSuite  string      `json:"cipher_suite,omitempty"`
+	Cert         *CertReport `json:"cert,omitempty"`
+	DANE         string      `json:"dane,omitempty"`
+	Capabilities []string    `json:"capabilities,omitempty"`
+	SASL         []string    `json:"sasl,omitempty"`
+	// STARTTLSOffered tells, for a plain server, whether it offered STARTTLS.
+	STARTTLSOffered bool `json:"starttls_offered,omitempty"`
+	// Tried lists every address connected to and how it went.
+	Tried     []AddrReport `json:"tried,omitempty"`
+	ElapsedMS int64        `json:"elapsed_ms"`
+}
+
+// AddrReport is one TCP connection attempt.
+type AddrReport struct {
+	Address   string `json:"address"`
+	Network   string `json:"network"`
+	Error     string `json:"error,omitempty"`
+	ElapsedMS int64  `json:"elapsed_ms"`
+}
+
+// LoginReport is the outcome of the opt-in login check.
+type LoginReport struct {
+	Status   string `json:"status"` // ok, failed, not-tried
+	Username string `json:"username,omitempty"`
+}
+
+// Server is one ranked server of the report.
+type Server struct {
+	// Recommended is true only for the first entry of a list, and only when
+	// it is safe to use.
+	Recommended bool                `json:"recommended"`
+	Protocol    autoconfig.Protocol `json:"protocol"`
+	Host        string              `json:"host"`
+	Port        int                 `json:"port"`
+	Security    autoconfig.Security `json:"security"`
+	Username    string              `json:"username,omitempty"`
+	Auth        []autoconfig.Auth   `json:"auth,omitempty"`
+	Sources     []SourceName        `json:"sources"`
+	Trust       Trust               `json:"trust"`
+	Probe       ProbeReport         `json:"probe"`
+	Login       LoginReport         `json:"login"`
+}
+
+// HostPort returns "host:port".
+func (s *Server) HostPort() string { return joinHostPort(s.Host, s.Port) }
+
+// Verdict sums up a report.
+type Verdict string
+
+// Verdicts of the report.
+const (
+	// VerdictSecure: recommended settings verified, no warning above info.
+	VerdictSecure Verdict = "secure"
+	// VerdictCaveats: recommended settings verified, with warnings.
+	VerdictCaveats Verdict = "caveats"
+	// VerdictUnsafe: something was found but a danger warning applies, or a
+	// direction has nothing safe to use.
+	VerdictUnsafe Verdict = "unsafe"
+	// VerdictNone: nothing was found at all.
+	VerdictNone Verdict = "none"
+)
+
+// Severity grades a warning.
+type Severity string
+
+// Severities, mildest first.
+const (
+	SeverityInfo    Severity = "info"
+	SeverityWarning Severity = "warning"
+	SeverityDanger  Severity = "danger"
+)
+
+// Warning is one finding, with what it means and how to fix it.
+type Warning struct {
+	Code     string   `json:"code"`
+	Severity Severity `json:"severity"`
+	Server   string   `json:"server,omitempty"`
+	Message  string   `json:"message"`
+	Fix      string   `json:"fix,omitempty"`
+}
+
+// Report is the result of a detection: what every front end and exporter
+// reads. Its JSON form is the contract documented in the README.
+type Report struct {
+	Version       int            `json:"version"`
+	Address       string         `json:"address"`
+	Domain        string         `json:"domain"`
+	DomainUnicode string         `json:"domain_unicode,omitempty"`
+	ElapsedMS     int64          `json:"elapsed_ms"`
+	Verdict       Verdict        `json:"verdict"`
+	DNSSEC        string         `json:"dnssec"`
+	Sources       []SourceReport `json:"sources"`
+	Incoming      []Server       `json:"incoming"`
+	Outgoing      []Server       `json:"outgoing"`
+	Warnings      []Warning      `json:"warnings"`
+}
+
+// Recommended returns the recommended incoming and outgoing servers, nil
+// where there is none.
+func (r *Report) Recommended() (in, out *Server) {
+	if len(r.Incoming) > 0 && r.Incoming[0].Recommended {
+		in = &r.Incoming[0]
+	}
+	if len(r.Outgoing) > 0 && r.Outgoing[0].Recommended {
+		out = &r.Outgoing[0]
+	}
+	return in, out
+}
+
+// ExitCode is the command line's exit status for the report: 0 verified
+// settings found, 1 found with danger warnings, 2 nothing usable.
+func (r *Report) ExitCode() int {
+	in, out := r.Recommended()
+	switch {
+	case in == nil && out == nil:
+		return 2
+	case r.Verdict == VerdictUnsafe:
+		return 1
+	default:
+		return 0
+	}
+}

@@ -1,0 +1,132 @@
+package detect
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/mailsetup/mailsetup/autoconfig"
+)
+
+// found is one server a source named.
+type found struct {
+	server autoconfig.Server
+	trust  Trust
+	// order is the server's place in the source's own list (per direction).
+	order int
+	// srv is set for servers from SRV records (RFC 6186 §3.4 ordering).
+	srv *srvOrder
+}
+
+type srvOrder struct{ priority, weight int }
+
+// sourceOutput is what a source came to.
+type sourceOutput struct {
+	status  SourceStatus
+	trust   Trust
+	detail  string
+	queries []string
+	servers []found
+}
+
+func none(detail string, queries ...string) sourceOutput {
+	return sourceOutput{status: StatusNone, detail: detail, queries: queries}
+}
+
+func failed(err error, queries ...string) sourceOutput {
+	return sourceOutput{status: StatusError, detail: err.Error(), queries: queries}
+}
+
+func skipped(detail string) sourceOutput {
+	return sourceOutput{status: StatusSkipped, detail: detail}
+}
+
+// env is what every source needs of the run.
+type env struct {
+	addr Address
+	o    Options
+	vars autoconfig.Vars
+}
+
+// source is a discovery source: it runs once and reports what it found.
+type source struct {
+	name SourceName
+	// maxTrust is the best trust the source can earn, for deciding whether a
+	// result can still change the recommendation.
+	maxTrust Trust
+	run      func(ctx context.Context, e *env) sourceOutput
+}
+
+// precedence orders sources of equal trust, best first.
+func (n SourceName) precedence() int {
+	for i, s := range []SourceName{SourceLocal, SourceSRV, SourceAutoconfig, SourceWellKnown, SourceISPDB,
+		SourceAutodiscover, SourceMX, SourceAutoconfigHTTP, SourceGuess} {
+		if s == n {
+			return i
+		}
+	}
+	return 99
+}
+
+// fromConfig turns the mail servers of cfg into found servers of trust t.
+func fromConfig(cfg *autoconfig.Config, t Trust) []found {
+	var out []found
+	for _, list := range [][]autoconfig.Server{cfg.Incoming, cfg.Outgoing} {
+		i := 0
+		for _, s := range list {
+			switch s.Protocol {
+			case autoconfig.IMAP, autoconfig.POP3, autoconfig.SMTP:
+				out = append(out, found{server: s, trust: t, order: i})
+				i++
+			}
+		}
+	}
+	return out
+}
+
+// withinDomain reports whether host is domain or a name under it.
+func withinDomain(host, domain string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	return host == domain || strings.HasSuffix(host, "."+domain)
+}
+
+// isPublicSuffix reports whether name is a public suffix (a TLD, co.uk, ...),
+// under which no provider's settings may be looked for.
+func isPublicSuffix(name string) bool {
+	ps, _ := publicsuffix.PublicSuffix(name)
+	return ps == name
+}
+
+// fetchConfig fetches and reads a config-v1.1.xml document.
+func fetchConfig(ctx context.Context, e *env, u string) (*autoconfig.Config, *url.URL, error) {
+	f, err := fetch(ctx, e.o.HTTPClient, "GET", u, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := autoconfig.ReadMozilla(bytes.NewReader(f.body), e.vars)
+	if err != nil {
+		return nil, f.final, fmt.Errorf("%s: %w", f.final.Redacted(), err)
+	}
+	return cfg, f.final, nil
+}
+
+// configOutput builds a source's output from a fetched config: trust t if the
+// document came from within the domain (or t is not https), else redirect.
+func configOutput(e *env, cfg *autoconfig.Config, final *url.URL, t Trust, queries []string) sourceOutput {
+	if t == TrustHTTPS && !withinDomain(final.Hostname(), e.addr.Domain) {
+		t = TrustRedirect // DESIGN.md: cross-domain redirects lower trust
+	}
+	servers := fromConfig(cfg, t)
+	if len(servers) == 0 {
+		return none(fmt.Sprintf("%s names no IMAP, POP3 or SMTP server", final.Redacted()), queries...)
+	}
+	detail := fmt.Sprintf("%d servers from %s", len(servers), final.Redacted())
+	if len(cfg.Problems) > 0 {
+		detail += "; ignored: " + strings.Join(cfg.Problems, "; ")
+	}
+	return sourceOutput{status: StatusFound, trust: t, detail: detail, queries: queries, servers: servers}
+}

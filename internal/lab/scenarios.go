@@ -1,0 +1,489 @@
+package lab
+
+import (
+	"crypto/tls"
+	"fmt"
+	"html"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mailsetup/mailsetup/internal/lab/mailserver"
+)
+
+// Password is the password of every lab account.
+const Password = "correct horse battery staple"
+
+// User is the lab account of a scenario domain.
+func User(domain string) string { return "alice@" + domain }
+
+// Expect is what a correct engine reports for a scenario, as the standards
+// and DESIGN.md say it must — not what the engine happened to return.
+type Expect struct {
+	Verdict string
+	// In and Out are the recommended servers as "host:port/security", or ""
+	// when nothing may be recommended.
+	In, Out string
+	// Trust of the recommended incoming server.
+	Trust string
+	// Warnings are codes that must appear.
+	Warnings []string
+	// Absent are codes that must not appear.
+	Absent []string
+}
+
+// Scenario is one domain of the lab world.
+type Scenario struct {
+	Domain string
+	// What the domain publishes and what is wrong with it.
+	About  string
+	Expect Expect
+	// Local, if set, needs the lab's local folder (see WriteLocalDir).
+	Local bool
+	setup func(l *Lab, d string) error
+}
+
+// svc is one mail service of a lab host.
+type svc struct {
+	proto mailserver.Protocol
+	port  int
+	sec   mailserver.Security
+}
+
+var (
+	imaps        = svc{mailserver.IMAP, 993, mailserver.TLS}
+	imapSTARTTLS = svc{mailserver.IMAP, 143, mailserver.StartTLS}
+	pop3s        = svc{mailserver.POP3, 995, mailserver.TLS}
+	pop3STARTTLS = svc{mailserver.POP3, 110, mailserver.StartTLS}
+	submissions  = svc{mailserver.SMTP, 465, mailserver.TLS}
+	submission   = svc{mailserver.SMTP, 587, mailserver.StartTLS}
+	allServices  = []svc{imaps, imapSTARTTLS, pop3s, pop3STARTTLS, submissions, submission}
+)
+
+// fault changes how a lab host's mail services behave.
+type fault struct {
+	noSTARTTLS bool
+	silent     bool
+	plain      bool   // no TLS at all
+	certFor    string // certificate for another name
+	expired    bool
+}
+
+// mailHost gives host an address record and starts its mail services.
+func (l *Lab) mailHost(host string, f fault, services ...svc) error {
+	ip := l.hostIP(host)
+	if err := l.zone.add(fmt.Sprintf("%s. 300 IN A %s", host, ip)); err != nil {
+		return err
+	}
+	names := []string{host}
+	if f.certFor != "" {
+		names = []string{f.certFor}
+	}
+	var cert tls.Certificate
+	var err error
+	if f.expired {
+		cert, err = l.CA.Expired(names...)
+	} else {
+		cert, err = l.CA.Leaf(names...)
+	}
+	if err != nil {
+		return fmt.Errorf("lab: certificate for %s: %w", host, err)
+	}
+	for _, s := range services {
+		ln, err := l.listen(ip, s.port)
+		if err != nil {
+			return err
+		}
+		sec := s.sec
+		if f.plain {
+			sec = mailserver.Plain
+		}
+		srv, err := mailserver.Serve(ln, mailserver.Config{
+			Protocol: s.proto, Security: sec, Cert: &cert, Hostname: host, Users: l.Users,
+			NoSTARTTLS: f.noSTARTTLS, Silent: f.silent, Latency: l.opts.Latency, Logger: l.log,
+		})
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("lab: %s:%d: %w", host, s.port, err)
+		}
+		l.mu.Lock()
+		l.mail[fmt.Sprintf("%s:%d", host, s.port)] = srv
+		l.mu.Unlock()
+		l.closers = append(l.closers, srv.Close)
+	}
+	return nil
+}
+
+// xs is a server line of a lab autoconfig file.
+type xs struct {
+	typ, host string
+	port      int
+	socket    string // SSL, STARTTLS, plain
+}
+
+// mozillaXML writes a config-v1.1.xml document by hand (the lab must not
+// share code with the reader it tests).
+func mozillaXML(domain string, servers ...xs) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<clientConfig version=\"1.1\">\n  <emailProvider id=\"%s\">\n    <domain>%s</domain>\n    <displayName>Lab %s</displayName>\n    <displayShortName>%s</displayShortName>\n", domain, domain, domain, domain)
+	for _, s := range servers {
+		tag := "incomingServer"
+		if s.typ == "smtp" {
+			tag = "outgoingServer"
+		}
+		fmt.Fprintf(&b, "    <%s type=\"%s\">\n      <hostname>%s</hostname>\n      <port>%d</port>\n      <socketType>%s</socketType>\n      <authentication>password-cleartext</authentication>\n      <username>%%EMAILADDRESS%%</username>\n    </%s>\n",
+			tag, s.typ, s.host, s.port, s.socket, tag)
+	}
+	b.WriteString("  </emailProvider>\n</clientConfig>\n")
+	return b.String()
+}
+
+// autodiscoverXML writes a POX response with settings (encryption "" means
+// SSL on without an Encryption element).
+func autodiscoverXML(protocols ...[4]string) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
+  <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
+    <Account>
+      <AccountType>email</AccountType>
+      <Action>settings</Action>
+`)
+	for _, p := range protocols { // type, server, port, encryption
+		fmt.Fprintf(&b, "      <Protocol>\n        <Type>%s</Type>\n        <Server>%s</Server>\n        <Port>%s</Port>\n        <LoginName>%s</LoginName>\n        <SPA>off</SPA>\n        <SSL>on</SSL>\n", p[0], p[1], p[2], "%EMAILADDRESS%")
+		if p[3] != "" {
+			fmt.Fprintf(&b, "        <Encryption>%s</Encryption>\n", p[3])
+		}
+		b.WriteString("      </Protocol>\n")
+	}
+	b.WriteString("    </Account>\n  </Response>\n</Autodiscover>\n")
+	return b.String()
+}
+
+func autodiscoverRedirectXML(action, target string) string {
+	el := "RedirectAddr"
+	if action == "redirectUrl" {
+		el = "RedirectUrl"
+	}
+	return fmt.Sprintf(`<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
+  <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
+    <Account>
+      <Action>%s</Action>
+      <%s>%s</%s>
+    </Account>
+  </Response>
+</Autodiscover>
+`, action, el, html.EscapeString(target), el)
+}
+
+// web adds a page; the servers start once the world is built.
+func (l *Lab) web(scheme, host, path string, p page) {
+	if l.pages == nil {
+		l.pages = make(map[string]map[string]page)
+	}
+	key := scheme + "://" + host
+	if l.pages[key] == nil {
+		l.pages[key] = make(map[string]page)
+	}
+	p.scheme = scheme
+	l.pages[key][path] = p
+}
+
+const (
+	autoconfigPath   = "/mail/config-v1.1.xml"
+	wellKnownPath    = "/.well-known/autoconfig/mail/config-v1.1.xml"
+	autodiscoverPath = "/autodiscover/autodiscover.xml"
+	ispdbHost        = "ispdb.lab.test"
+)
+
+// fullConfig lists every service of host, implicit TLS first.
+func fullConfig(domain, host string) string {
+	return mozillaXML(domain,
+		xs{"imap", host, 993, "SSL"}, xs{"imap", host, 143, "STARTTLS"},
+		xs{"pop3", host, 995, "SSL"}, xs{"pop3", host, 110, "STARTTLS"},
+		xs{"smtp", host, 465, "SSL"}, xs{"smtp", host, 587, "STARTTLS"})
+}
+
+// Scenarios is every domain of the lab world.
+var Scenarios = []Scenario{
+	{
+		Domain: "demo.test",
+		About:  "a well-run domain: SRV, https autoconfig, the ISP database and Autodiscover all name mail.demo.test",
+		Expect: Expect{Verdict: "secure", In: "mail.demo.test:993/tls", Out: "mail.demo.test:465/tls", Trust: "https",
+			Absent: []string{"needs-confirmation", "implicit-tls-unavailable"}},
+		setup: func(l *Lab, d string) error {
+			host := "mail." + d
+			l.web("https", "autoconfig."+d, autoconfigPath, page{body: fullConfig(d, host)})
+			l.web("https", ispdbHost, "/v1.1/"+d, page{body: fullConfig(d, host)})
+			l.web("https", "autodiscover."+d, autodiscoverPath, page{method: "POST",
+				body: autodiscoverXML([4]string{"IMAP", host, "993", ""}, [4]string{"SMTP", host, "465", ""})})
+			return l.all(d, host, allServices,
+				"_imaps._tcp.%[1]s. 300 IN SRV 0 1 993 mail.%[1]s.", "_imap._tcp.%[1]s. 300 IN SRV 10 1 143 mail.%[1]s.",
+				"_pop3s._tcp.%[1]s. 300 IN SRV 20 1 995 mail.%[1]s.", "_pop3._tcp.%[1]s. 300 IN SRV 30 1 110 mail.%[1]s.",
+				"_submissions._tcp.%[1]s. 300 IN SRV 0 1 465 mail.%[1]s.", "_submission._tcp.%[1]s. 300 IN SRV 10 1 587 mail.%[1]s.",
+				"%[1]s. 300 IN MX 10 mail.%[1]s.")
+		},
+	},
+	{
+		Domain: "srv.test",
+		About:  "only SRV records (RFC 6186, RFC 8314), POP3 explicitly absent with a \".\" target",
+		Expect: Expect{Verdict: "caveats", In: "mail.srv.test:993/tls", Out: "mail.srv.test:465/tls", Trust: "dns",
+			Warnings: []string{"needs-confirmation"}},
+		setup: func(l *Lab, d string) error {
+			return l.all(d, "mail."+d, []svc{imaps, imapSTARTTLS, submissions, submission},
+				"_imaps._tcp.%[1]s. 300 IN SRV 0 1 993 mail.%[1]s.", "_imap._tcp.%[1]s. 300 IN SRV 10 1 143 mail.%[1]s.",
+				"_pop3s._tcp.%[1]s. 300 IN SRV 0 0 0 .", "_pop3._tcp.%[1]s. 300 IN SRV 0 0 0 .",
+				"_submissions._tcp.%[1]s. 300 IN SRV 0 1 465 mail.%[1]s.", "_submission._tcp.%[1]s. 300 IN SRV 10 1 587 mail.%[1]s.")
+		},
+	},
+	{
+		Domain: "autoconfig.test",
+		About:  "only https://autoconfig.D/mail/config-v1.1.xml",
+		Expect: Expect{Verdict: "secure", In: "imap.autoconfig.test:993/tls", Out: "smtp.autoconfig.test:465/tls", Trust: "https"},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
+				xs{"imap", "imap." + d, 993, "SSL"}, xs{"imap", "imap." + d, 143, "STARTTLS"},
+				xs{"smtp", "smtp." + d, 465, "SSL"}, xs{"smtp", "smtp." + d, 587, "STARTTLS"})})
+			if err := l.mailHost("imap."+d, fault{}, imaps, imapSTARTTLS); err != nil {
+				return err
+			}
+			return l.mailHost("smtp."+d, fault{}, submissions, submission)
+		},
+	},
+	{
+		Domain: "wellknown.test",
+		About:  "only https://D/.well-known/autoconfig/mail/config-v1.1.xml",
+		Expect: Expect{Verdict: "secure", In: "mail.wellknown.test:993/tls", Out: "mail.wellknown.test:465/tls", Trust: "https"},
+		setup: func(l *Lab, d string) error {
+			l.web("https", d, wellKnownPath, page{body: fullConfig(d, "mail."+d)})
+			return l.all(d, "mail."+d, allServices)
+		},
+	},
+	{
+		Domain: "http.test",
+		About:  "autoconfig only over plain http: insecure, and the address must not be sent",
+		Expect: Expect{Verdict: "caveats", In: "mail.http.test:993/tls", Out: "mail.http.test:465/tls", Trust: "insecure",
+			Warnings: []string{"needs-confirmation"}},
+		setup: func(l *Lab, d string) error {
+			l.web("http", "autoconfig."+d, autoconfigPath, page{body: fullConfig(d, "mail."+d)})
+			return l.all(d, "mail."+d, allServices)
+		},
+	},
+	{
+		Domain: "ispdb.test",
+		About:  "only an entry in the ISP database",
+		Expect: Expect{Verdict: "secure", In: "mail.ispdb.test:993/tls", Out: "mail.ispdb.test:465/tls", Trust: "ispdb"},
+		setup: func(l *Lab, d string) error {
+			l.web("https", ispdbHost, "/v1.1/"+d, page{body: fullConfig(d, "mail."+d)})
+			return l.all(d, "mail."+d, allServices)
+		},
+	},
+	{
+		Domain: "mx.test",
+		About:  "only an MX record pointing at a provider (provider.test) that publishes autoconfig",
+		Expect: Expect{Verdict: "caveats", In: "imap.provider.test:993/tls", Out: "smtp.provider.test:465/tls", Trust: "mx",
+			Warnings: []string{"needs-confirmation"}},
+		setup: func(l *Lab, d string) error {
+			p := "provider.test"
+			l.web("https", "autoconfig."+p, autoconfigPath, page{body: mozillaXML(p,
+				xs{"imap", "imap." + p, 993, "SSL"}, xs{"smtp", "smtp." + p, 465, "SSL"})})
+			if err := l.zone.add(fmt.Sprintf("%s. 300 IN MX 10 mx1.%s.", d, p), fmt.Sprintf("mx1.%s. 300 IN A 127.0.0.1", p)); err != nil {
+				return err
+			}
+			if err := l.mailHost("imap."+p, fault{}, imaps); err != nil {
+				return err
+			}
+			return l.mailHost("smtp."+p, fault{}, submissions)
+		},
+	},
+	{
+		Domain: "autodiscover.test",
+		About:  "only Autodiscover POX (SMTP as STARTTLS: SSL on + Encryption TLS)",
+		Expect: Expect{Verdict: "secure", In: "mail.autodiscover.test:993/tls", Out: "mail.autodiscover.test:587/starttls", Trust: "https",
+			Warnings: []string{"implicit-tls-unavailable"}},
+		setup: func(l *Lab, d string) error {
+			host := "mail." + d
+			l.web("https", "autodiscover."+d, autodiscoverPath, page{method: "POST",
+				body: autodiscoverXML([4]string{"IMAP", host, "993", ""}, [4]string{"SMTP", host, "587", "TLS"})})
+			return l.mailHost(host, fault{}, imaps, submission)
+		},
+	},
+	{
+		Domain: "adredirect.test",
+		About:  "Autodiscover answers redirectAddr to autodiscover.test: out of the domain, so trust is lowered",
+		Expect: Expect{Verdict: "caveats", In: "mail.autodiscover.test:993/tls", Out: "mail.autodiscover.test:587/starttls", Trust: "redirect",
+			Warnings: []string{"needs-confirmation"}},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autodiscover."+d, autodiscoverPath, page{method: "POST",
+				body: autodiscoverRedirectXML("redirectAddr", "alice@autodiscover.test")})
+			return nil
+		},
+	},
+	{
+		Domain: "guess.test",
+		About:  "nothing published; imap.D and smtp.D exist and answer on the standard ports",
+		Expect: Expect{Verdict: "caveats", In: "imap.guess.test:993/tls", Out: "smtp.guess.test:465/tls", Trust: "guess",
+			Warnings: []string{"needs-confirmation"}},
+		setup: func(l *Lab, d string) error {
+			if err := l.mailHost("imap."+d, fault{}, imaps, imapSTARTTLS); err != nil {
+				return err
+			}
+			return l.mailHost("smtp."+d, fault{}, submissions, submission)
+		},
+	},
+	{
+		Domain: "local.test",
+		About:  "only a file in the user's local folder (see WriteLocalDir)",
+		Local:  true,
+		Expect: Expect{Verdict: "secure", In: "mail.local.test:993/tls", Out: "mail.local.test:465/tls", Trust: "local"},
+		setup: func(l *Lab, d string) error {
+			return l.all(d, "mail."+d, allServices)
+		},
+	},
+	{
+		Domain: "conflict.test",
+		About:  "SRV (unsigned) names srv.conflict.test, https autoconfig names imap.conflict.test: the better-trusted https wins",
+		Expect: Expect{Verdict: "secure", In: "imap.conflict.test:993/tls", Out: "imap.conflict.test:465/tls", Trust: "https"},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
+				xs{"imap", "imap." + d, 993, "SSL"}, xs{"smtp", "imap." + d, 465, "SSL"})})
+			if err := l.mailHost("imap."+d, fault{}, imaps, submissions); err != nil {
+				return err
+			}
+			return l.all(d, "srv."+d, []svc{imaps, submissions},
+				"_imaps._tcp.%[1]s. 300 IN SRV 0 1 993 srv.%[1]s.", "_submissions._tcp.%[1]s. 300 IN SRV 0 1 465 srv.%[1]s.")
+		},
+	},
+	{
+		Domain: "starttls.test",
+		About:  "only STARTTLS ports (143, 587), implicit TLS closed",
+		Expect: Expect{Verdict: "secure", In: "mail.starttls.test:143/starttls", Out: "mail.starttls.test:587/starttls", Trust: "https",
+			Warnings: []string{"implicit-tls-unavailable"}},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{body: fullConfig(d, "mail."+d)})
+			return l.mailHost("mail."+d, fault{}, imapSTARTTLS, pop3STARTTLS, submission)
+		},
+	},
+	{
+		Domain: "nostarttls.test",
+		About:  "STARTTLS ports that do not offer STARTTLS (stripped or broken): nothing may be recommended",
+		Expect: Expect{Verdict: "unsafe", Warnings: []string{"starttls-missing"}},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
+				xs{"imap", "mail." + d, 143, "STARTTLS"}, xs{"smtp", "mail." + d, 587, "STARTTLS"})})
+			return l.mailHost("mail."+d, fault{noSTARTTLS: true}, imapSTARTTLS, submission)
+		},
+	},
+	{
+		Domain: "badcert.test",
+		About:  "servers present a certificate for another name",
+		Expect: Expect{Verdict: "unsafe", Warnings: []string{"cert-name-mismatch"}},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
+				xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})})
+			return l.mailHost("mail."+d, fault{certFor: "elsewhere.example"}, imaps, submissions)
+		},
+	},
+	{
+		Domain: "expired.test",
+		About:  "servers present an expired certificate",
+		Expect: Expect{Verdict: "unsafe", Warnings: []string{"cert-expired"}},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
+				xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})})
+			return l.mailHost("mail."+d, fault{expired: true}, imaps, submissions)
+		},
+	},
+	{
+		Domain: "silent.test",
+		About:  "the SRV record ranked first points at a host that accepts connections and never speaks",
+		Expect: Expect{Verdict: "caveats", In: "mail.silent.test:993/tls", Out: "mail.silent.test:465/tls", Trust: "dns"},
+		setup: func(l *Lab, d string) error {
+			if err := l.mailHost("hang."+d, fault{silent: true}, imaps, submissions); err != nil {
+				return err
+			}
+			return l.all(d, "mail."+d, []svc{imaps, submissions},
+				"_imaps._tcp.%[1]s. 300 IN SRV 0 1 993 hang.%[1]s.", "_imaps._tcp.%[1]s. 300 IN SRV 10 1 993 mail.%[1]s.",
+				"_submissions._tcp.%[1]s. 300 IN SRV 0 1 465 hang.%[1]s.", "_submissions._tcp.%[1]s. 300 IN SRV 10 1 465 mail.%[1]s.")
+		},
+	},
+	{
+		Domain: "plain.test",
+		About:  "the only servers speak plaintext, without STARTTLS",
+		Expect: Expect{Verdict: "unsafe", Warnings: []string{"plaintext-only"}},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
+				xs{"imap", "mail." + d, 143, "plain"}, xs{"smtp", "mail." + d, 587, "plain"})})
+			return l.mailHost("mail."+d, fault{plain: true}, imapSTARTTLS, submission)
+		},
+	},
+	{
+		Domain: "nothing.test",
+		About:  "the domain publishes nothing and has no hosts",
+		Expect: Expect{Verdict: "none", Warnings: []string{"no-incoming", "no-outgoing"}},
+		setup:  func(l *Lab, d string) error { return nil },
+	},
+}
+
+// all starts host with services and adds the records (format strings with
+// the domain as %[1]s).
+func (l *Lab) all(d, host string, services []svc, records ...string) error {
+	for _, r := range records {
+		if err := l.zone.add(fmt.Sprintf(r, d)); err != nil {
+			return err
+		}
+	}
+	return l.mailHost(host, fault{}, services...)
+}
+
+// build creates every scenario, then starts the web servers.
+func (l *Lab) build() error {
+	l.ISPDB = "https://" + ispdbHost + "/v1.1/"
+	for _, s := range Scenarios {
+		l.Users[User(s.Domain)] = Password
+		l.Users["alice"] = Password
+	}
+	for _, s := range Scenarios {
+		if err := s.setup(l, s.Domain); err != nil {
+			return fmt.Errorf("lab: scenario %s: %w", s.Domain, err)
+		}
+	}
+	for key, pages := range l.pages {
+		scheme, host, _ := strings.Cut(key, "://")
+		if _, ok := l.hosts[host]; !ok {
+			if err := l.zone.add(fmt.Sprintf("%s. 300 IN A %s", host, l.hostIP(host))); err != nil {
+				return err
+			}
+		}
+		var cert *tls.Certificate
+		port := 80
+		if scheme == "https" {
+			c, err := l.CA.Leaf(host)
+			if err != nil {
+				return err
+			}
+			cert, port = &c, 443
+		}
+		if err := l.startWeb(host, port, cert, pages); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LocalConfig is the file the local.test scenario expects in the user's
+// local folder.
+func LocalConfig() string { return fullConfig("local.test", "mail.local.test") }
+
+// WriteLocalDir writes the local folder of the local.test scenario into dir.
+func WriteLocalDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "local.test.xml"), []byte(LocalConfig()), 0o644)
+}
+
+// settle is how long a test may wait for the lab's goroutines to stop.
+const settle = 5 * time.Second

@@ -1,0 +1,163 @@
+package lab
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Request is one http(s) request a lab web server received, for tests that
+// check what was sent where (the address never over plain http, no
+// credentials to Autodiscover).
+type Request struct {
+	Scheme string // "https" or "http"
+	Host   string
+	Method string
+	URL    string // path and query
+	Body   string
+	// Authorization is the Authorization header, if the client sent one.
+	Authorization string
+}
+
+// page is what a lab web server serves at one host and path.
+type page struct {
+	scheme   string // "https" or "http"
+	method   string // "GET" or "POST"
+	status   int
+	body     string
+	location string // for redirects
+}
+
+type webServer struct {
+	srv *http.Server
+	ln  net.Listener
+}
+
+// Requests returns every http(s) request the lab's web servers received.
+func (l *Lab) Requests() []Request {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Request(nil), l.requests...)
+}
+
+func (l *Lab) serveHTTP(scheme string, pages map[string]page) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		host := strings.ToLower(r.Host)
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		l.mu.Lock()
+		l.requests = append(l.requests, Request{Scheme: scheme, Host: host, Method: r.Method, URL: r.URL.RequestURI(),
+			Body: string(body), Authorization: r.Header.Get("Authorization")})
+		l.mu.Unlock()
+		p, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		if p.method != "" && p.method != r.Method {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if p.location != "" {
+			w.Header().Set("Location", p.location)
+		}
+		if strings.HasPrefix(strings.TrimSpace(p.body), "<") {
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		}
+		status := p.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, p.body)
+	})
+}
+
+// startWeb starts one web server for host on port (443 with TLS when cert is
+// given, else 80).
+func (l *Lab) startWeb(host string, port int, cert *tls.Certificate, pages map[string]page) error {
+	ln, err := l.listen(l.hostIP(host), port)
+	if err != nil {
+		return err
+	}
+	ln = &slowListener{Listener: ln, delay: l.opts.Latency}
+	scheme := "http"
+	if cert != nil {
+		scheme = "https"
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12})
+	}
+	srv := &http.Server{
+		Handler:           l.serveHTTP(scheme, pages),
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          nil,
+	}
+	srv.SetKeepAlivesEnabled(false)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			l.log.Debug("lab: web server stopped", "host", host, "err", err)
+		}
+	}()
+	l.closers = append(l.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			return srv.Close()
+		}
+		return nil
+	})
+	return nil
+}
+
+// slowListener delays every write of its connections by delay, simulating
+// one network round trip per server response.
+type slowListener struct {
+	net.Listener
+	delay time.Duration
+}
+
+func (l *slowListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil || l.delay <= 0 {
+		return c, err
+	}
+	return &slowConn{Conn: c, delay: l.delay}, nil
+}
+
+type slowConn struct {
+	net.Conn
+	delay time.Duration
+	mu    sync.Mutex
+	heard bool // the peer sent something since our last write
+	spoke bool // we wrote before
+}
+
+func (c *slowConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.mu.Lock()
+		c.heard = true
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+// Write waits one delay before the first write after the peer spoke (or
+// before the very first write): one simulated round trip per exchange.
+func (c *slowConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	wait := c.heard || !c.spoke
+	c.heard, c.spoke = false, true
+	c.mu.Unlock()
+	if wait {
+		time.Sleep(c.delay)
+	}
+	return c.Conn.Write(p)
+}
