@@ -52,7 +52,8 @@ type AutodiscoverResult struct {
 //     SMTP, AuthRequired "off" means no authentication (smtp-after-pop with
 //     SMTPLast "on").
 //   - LoginName, placeholders substituted with v, is the user name; without
-//     it Username is empty.
+//     it Username is empty. Control characters in it make the server
+//     invalid.
 //
 // A Protocol with an invalid value is left out and the reason added to
 // Config.Problems.
@@ -269,6 +270,9 @@ func (c *Config) readAutodiscoverProtocol(n *xnode, v Vars) (Server, bool) {
 
 	if login, ok := n.childValue("LoginName"); ok {
 		s.Username = v.Expand(login)
+		if err := checkUsername(s.Username); err != nil {
+			return reject("%v", err)
+		}
 	}
 	return s, true
 }

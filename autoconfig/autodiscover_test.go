@@ -145,6 +145,7 @@ func TestReadAutodiscoverRejects(t *testing.T) {
 		{"SSL maybe", []string{"Server", "imap.example.com", "Port", "993", "SSL", "maybe"}, `SSL "maybe" is neither on nor off`},
 		{"Encryption STARTTLS", []string{"Server", "imap.example.com", "Port", "993", "Encryption", "STARTTLS"}, `Encryption "STARTTLS" is not None, SSL, TLS or Auto`},
 		{"SPA yes", []string{"Server", "imap.example.com", "Port", "993", "SPA", "yes"}, "SPA"},
+		{"LF in LoginName", []string{"Server", "imap.example.com", "Port", "993", "LoginName", "fred&#10;x"}, "control characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

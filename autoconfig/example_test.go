@@ -53,3 +53,34 @@ func ExampleReadMozilla() {
 	// smtp smtp.example.com:587 starttls [OAuth2 password-cleartext] user fred
 	// problem: incomingServer type "pop3" at line 13 rejected: port 70000 out of range 1-65535
 }
+
+func ExampleReadAutodiscover() {
+	const doc = `<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
+  <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
+    <Account>
+      <AccountType>email</AccountType>
+      <Action>settings</Action>
+      <Protocol>
+        <Type>IMAP</Type><Server>imap.example.com</Server><Port>993</Port>
+        <LoginName>fred@example.com</LoginName><SSL>on</SSL>
+      </Protocol>
+      <Protocol>
+        <Type>SMTP</Type><Server>smtp.example.com</Server><Port>587</Port>
+        <SSL>on</SSL><Encryption>TLS</Encryption>
+      </Protocol>
+    </Account>
+  </Response>
+</Autodiscover>`
+	res, err := autoconfig.ReadAutodiscover(strings.NewReader(doc), autoconfig.Vars{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range append(res.Config.Incoming, res.Config.Outgoing...) {
+		fmt.Printf("%s %s:%d %s %v user %q\n", s.Protocol, s.Hostname, s.Port, s.Security, s.Auth, s.Username)
+	}
+	// Output:
+	// imap imap.example.com:993 tls [password-cleartext] user "fred@example.com"
+	// smtp smtp.example.com:587 starttls [password-cleartext] user ""
+}

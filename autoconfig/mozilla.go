@@ -23,6 +23,7 @@ import (
 //   - Other incoming types (exchange, ews, owa, graph, jmap, ...) are kept
 //     as servers whose Protocol is the type, with whatever of hostname, port,
 //     socketType, url, authentication and username they have valid.
+//   - A user name with control characters makes a server invalid.
 //   - Unknown elements and attributes are ignored anywhere.
 //
 // A server with an invalid value is left out and the reason added to
@@ -175,10 +176,10 @@ func (c *Config) readMozillaServer(n *xnode, v Vars) (Server, bool) {
 			s.Security = sec
 			break
 		}
-		unknown = append(unknown, fmt.Sprintf("%q", clip(k.value(), 32)))
+		unknown = append(unknown, k.value())
 	}
 	if s.Security == "" {
-		return reject("unsupported socketType %s (want plain, SSL or STARTTLS)", strings.Join(unknown, ", "))
+		return reject("unsupported socketType %s (want plain, SSL or STARTTLS)", quoteList(unknown))
 	}
 
 	auths := n.children("authentication")
@@ -189,19 +190,34 @@ func (c *Config) readMozillaServer(n *xnode, v Vars) (Server, bool) {
 	for _, k := range auths {
 		a, ok := parseMozillaAuth(k, s.Protocol)
 		if !ok {
-			unknown = append(unknown, fmt.Sprintf("%q", clip(k.value(), 32)))
+			unknown = append(unknown, k.value())
 			continue
 		}
 		s.Auth = appendAuth(s.Auth, a)
 	}
 	if len(s.Auth) == 0 {
-		return reject("no supported authentication among %s", strings.Join(unknown, ", "))
+		return reject("no supported authentication among %s", quoteList(unknown))
 	}
 
 	if u, ok := n.childValue("username"); ok {
 		s.Username = v.Expand(u)
+		if err := checkUsername(s.Username); err != nil {
+			return reject("%v", err)
+		}
 	}
 	return s, true
+}
+
+// checkUsername refuses a user name with control characters (CR, LF, NUL,
+// ...), which have no place in a login and could smuggle protocol commands
+// into a careless client.
+func checkUsername(u string) error {
+	for _, r := range u {
+		if r < 0x20 || r == 0x7F {
+			return fmt.Errorf("username %q has control characters", clip(u, 64))
+		}
+	}
+	return nil
 }
 
 // readOtherServer fills a server of a type the engine does not probe
@@ -241,6 +257,10 @@ func (c *Config) readOtherServer(s *Server, n *xnode, v Vars, where string) {
 	}
 	for _, k := range n.children("authentication") {
 		val := k.value()
+		if len(s.Auth) == maxOtherAuth {
+			drop("authentication %q and those after it", clip(val, 32))
+			break
+		}
 		if a, ok := authNames[strings.ToLower(val)]; ok {
 			s.Auth = appendAuth(s.Auth, a)
 		} else if val != "" {
@@ -251,6 +271,24 @@ func (c *Config) readOtherServer(s *Server, n *xnode, v Vars, where string) {
 	if u, ok := n.childValue("username"); ok {
 		s.Username = v.Expand(u)
 	}
+}
+
+// maxOtherAuth bounds the authentication values kept for a server of
+// another type, which are kept even when unknown.
+const maxOtherAuth = 16
+
+// quoteList quotes the first few values for a message.
+func quoteList(vals []string) string {
+	const max = 5
+	q := make([]string, 0, max+1)
+	for i, v := range vals {
+		if i == max {
+			q = append(q, fmt.Sprintf("and %d more", len(vals)-max))
+			break
+		}
+		q = append(q, fmt.Sprintf("%q", clip(v, 32)))
+	}
+	return strings.Join(q, ", ")
 }
 
 // isProtocolToken reports whether a server type looks like a protocol name:

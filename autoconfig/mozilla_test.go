@@ -172,6 +172,9 @@ func TestReadMozillaRejects(t *testing.T) {
 		{"HTTP auth only", map[string]string{"authentication": `<authentication system="http">OAuth2</authentication>`}, "no supported authentication"},
 		{"SMTP-only auth on IMAP", map[string]string{"authentication": "smtp-after-pop"}, "no supported authentication"},
 		{"no authentication", map[string]string{"authentication": ""}, "no authentication"},
+		{"CRLF in username", map[string]string{"username": "fred&#13;&#10;A1 LOGOUT"}, `username "fred\r\nA1 LOGOUT" has control characters`},
+		{"TAB in username", map[string]string{"username": "fred&#9;x"}, "control characters"},
+		{"DEL in username", map[string]string{"username": "fred&#127;"}, "control characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

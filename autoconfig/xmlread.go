@@ -128,6 +128,9 @@ func parseXML(r io.Reader, maxDepth int) (*xnode, error) {
 			stack = append(stack, n)
 		case xml.EndElement:
 			// The strict decoder has already checked that the names match.
+			if len(stack) == 0 {
+				return nil, fmt.Errorf("%w: line %d: unexpected </%s>", ErrMalformed, line, t.Name.Local)
+			}
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) == 0 {

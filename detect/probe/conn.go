@@ -64,6 +64,9 @@ func (p *prober) connect() *failure {
 		go func() {
 			start := time.Now()
 			c, err := p.o.Dial(dctx, network, addr)
+			if err == nil && c == nil {
+				err = errors.New("dialer returned no connection")
+			}
 			results <- dialed{i: i, conn: c, err: err, took: time.Since(start)}
 		}()
 		timer.Reset(attemptDelay) // RFC 8305 §5: the next attempt starts after the delay
@@ -174,7 +177,10 @@ func interleave(addrs []netip.Addr) []netip.Addr {
 // most readLimit bytes.
 type budgetConn struct {
 	net.Conn
-	stop func() bool
+	stop      func() bool
+	expiredCh chan struct{} // closed when expire has run
+	closeOnce sync.Once
+	closeErr  error
 
 	mu      sync.Mutex
 	limit   time.Time
@@ -187,7 +193,7 @@ type budgetConn struct {
 var aLongTimeAgo = time.Unix(1, 0)
 
 func newBudgetConn(ctx context.Context, c net.Conn) *budgetConn {
-	bc := &budgetConn{Conn: c, left: readLimit}
+	bc := &budgetConn{Conn: c, left: readLimit, expiredCh: make(chan struct{})}
 	bc.limit, _ = ctx.Deadline() // the probe's ctx always has one
 	bc.Conn.SetDeadline(bc.limit)
 	bc.stop = context.AfterFunc(ctx, bc.expire)
@@ -205,6 +211,7 @@ func (c *budgetConn) clamp(t time.Time) time.Time {
 }
 
 func (c *budgetConn) expire() {
+	defer close(c.expiredCh)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.expired = true
@@ -251,9 +258,16 @@ func (c *budgetConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// Close closes the connection once, and waits for expire if the context
+// already started it, so that no goroutine outlives the probe.
 func (c *budgetConn) Close() error {
-	c.stop()
-	return c.Conn.Close()
+	c.closeOnce.Do(func() {
+		if !c.stop() {
+			<-c.expiredCh
+		}
+		c.closeErr = c.Conn.Close()
+	})
+	return c.closeErr
 }
 
 // lineConn is a line-oriented view of a connection for the hand-written

@@ -221,6 +221,9 @@ func Probe(ctx context.Context, t Target, opts *Options) Result {
 		res:   Result{Target: t},
 		where: net.JoinHostPort(t.Host, strconv.Itoa(t.Port)),
 	}
+	if d, ok := ctx.Deadline(); ok {
+		p.budget = d.Sub(start).Round(time.Millisecond)
+	}
 	p.log = o.Logger.With("protocol", string(t.Protocol), "server", p.where, "security", string(t.Security))
 	p.log.Debug("probe started")
 
@@ -259,13 +262,14 @@ func withDefaults(opts *Options) Options {
 
 // prober holds the state of one Probe call.
 type prober struct {
-	ctx   context.Context // carries the probe's budget
-	t     Target
-	o     Options
-	res   Result
-	where string // host:port, for messages
-	log   *slog.Logger
-	conn  *budgetConn // the connection in use, once connected
+	ctx    context.Context // carries the probe's budget
+	t      Target
+	o      Options
+	res    Result
+	where  string // host:port, for messages
+	log    *slog.Logger
+	conn   *budgetConn   // the connection in use, once connected
+	budget time.Duration // the time the probe had, for messages
 }
 
 // failure is why a probe failed: a status and a message saying what failed.
@@ -292,7 +296,7 @@ func (p *prober) netFail(err error, what string) *failure {
 	case errors.Is(p.ctx.Err(), context.Canceled):
 		return fail(StatusTimeout, nil, "%s: probe cancelled", what)
 	case p.expired() || isTimeout(err):
-		return fail(StatusTimeout, nil, "%s: no answer within the probe's budget (%v)", what, p.o.Timeout)
+		return fail(StatusTimeout, nil, "%s: no answer within the probe's budget (%v)", what, p.budget)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return fail(StatusProtocolError, nil, "%s: connection closed by the server", what)
 	default:

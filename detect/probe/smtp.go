@@ -164,7 +164,6 @@ func (l *lineConn) clientName() (string, *failure) {
 	}
 	if ip := ap.Addr().Unmap(); ip.Is4() {
 		return fmt.Sprintf("[%s]", ip), nil
-	} else {
-		return fmt.Sprintf("[IPv6:%s]", ip.WithZone("")), nil
 	}
+	return fmt.Sprintf("[IPv6:%s]", ap.Addr().WithZone("")), nil
 }

@@ -30,7 +30,7 @@ func (p *prober) handshake(afterSTARTTLS bool) (*tls.Conn, *failure) {
 			return nil, p.netFail(err, "TLS handshake")
 		}
 		var rh tls.RecordHeaderError
-		if false && errors.As(err, &rh) {
+		if afterSTARTTLS && errors.As(err, &rh) {
 			// Plaintext where the ServerHello should be: the server kept
 			// talking after its STARTTLS response.
 			return nil, fail(StatusProtocolError, nil, "server sent data after STARTTLS response (not a TLS record: %q)", rh.RecordHeader[:])

@@ -81,18 +81,17 @@ func (p *pop3Conn) serve() {
 		}
 		p.conn.SetReadDeadline(time.Now().Add(pop3Timeout))
 		line, err := p.readLine()
-		if errors.Is(err, errPOP3LineTooLong) {
-			p.reply("-ERR Line too long")
-			p.flush()
+		switch {
+		case errors.Is(err, errPOP3LineTooLong):
+			p.fail("-ERR Line too long")
+		case err != nil:
 			return
-		}
-		if err != nil {
-			return
-		}
-		cmd, arg, _ := strings.Cut(line, " ")
-		if !p.handle(strings.ToUpper(cmd), arg) {
-			p.flush()
-			return
+		default:
+			cmd, arg, _ := strings.Cut(line, " ")
+			if !p.handle(strings.ToUpper(cmd), arg) {
+				p.flush()
+				return
+			}
 		}
 		if p.errors >= pop3MaxErrors {
 			p.reply("-ERR Too many errors")
@@ -329,6 +328,10 @@ func (p *pop3Conn) auth(arg string) bool {
 			return false
 		}
 		line, err := p.readLine()
+		if errors.Is(err, errPOP3LineTooLong) {
+			p.fail("-ERR Line too long")
+			return true
+		}
 		if err != nil {
 			return false
 		}
@@ -411,9 +414,17 @@ func bodyLines(body []byte, n int) []string {
 	return lines
 }
 
+// readLine reads a line without its CRLF. A line longer than pop3MaxLine is
+// read to its end and thrown away, and errPOP3LineTooLong returned.
 func (p *pop3Conn) readLine() (string, error) {
 	line, err := p.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = p.br.ReadSlice('\n')
+		}
+		if err != nil {
+			return "", err
+		}
 		return "", errPOP3LineTooLong
 	}
 	if err != nil {

@@ -1,0 +1,42 @@
+# Mailsetup — the two set-up commands of the README work on a fresh Debian
+# machine as root: `make run` and `make test`. Each installs what it lacks.
+
+GO      ?= go
+GOFLAGS ?=
+export GOFLAGS
+
+.PHONY: run test bench deps fuzz vet build
+
+## run: start the app (until the desktop app lands: mailprobe's offline demo)
+run: deps
+	$(GO) run ./cmd/mailprobe demo
+
+## build: build mailprobe without cgo, as helpdesk machines and servers run it
+build: deps
+	CGO_ENABLED=0 $(GO) build -o bin/mailprobe ./cmd/mailprobe
+
+## test: vet, then every test (lab scenarios, CLI end to end, ISPDB corpus,
+## fuzz seeds) with the race detector
+test: deps vet
+	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/mailprobe
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+vet:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## bench: detection time next to the critical path under injected latency
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 20x -benchmem ./detect/
+
+## fuzz: run each fuzz target for a while (FUZZTIME=30s)
+FUZZTIME ?= 30s
+fuzz: deps
+	$(GO) test -run '^$$' -fuzz '^FuzzReadMozilla$$' -fuzztime $(FUZZTIME) ./autoconfig/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadAutodiscover$$' -fuzztime $(FUZZTIME) ./autoconfig/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAddress$$' -fuzztime $(FUZZTIME) ./detect/
+
+## deps: what a fresh Debian machine lacks (gcc for -race; module download)
+deps:
+	@./scripts/install-deps
