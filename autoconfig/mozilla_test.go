@@ -161,7 +161,7 @@ func TestReadMozillaRejects(t *testing.T) {
 		{"label too long", map[string]string{"hostname": strings.Repeat("a", 64) + ".example.com"}, "more than 63"},
 		{"name too long", map[string]string{"hostname": strings.Repeat("abcdefghi.", 26) + "com"}, "more than 253"},
 		{"control character", map[string]string{"hostname": "imap&#x9;x.example.com"}, "not allowed"},
-		{"unsupported IDN", map[string]string{"hostname": "ｍａｉｌ.example.com"}, "not supported"},
+		{"invalid IDN", map[string]string{"hostname": "\u0301mail.example.com"}, "international"},
 		{"address placeholder in host", map[string]string{"hostname": "%EMAILADDRESS%"}, "not allowed"},
 		{"real name placeholder in host", map[string]string{"hostname": "%REALNAME%.example.com"}, "not allowed"},
 		{"socketType TLS", map[string]string{"socketType": "TLS"}, `unsupported socketType "TLS"`},

@@ -87,6 +87,13 @@ func TestScenarios(t *testing.T) {
 					t.Errorf("Run(%s) warnings = %v, want no %s", sc.Domain, got, c)
 				}
 			}
+			for name, want := range want.Sources {
+				for _, src := range rep.Sources {
+					if string(src.Name) == name && string(src.Status) != want {
+						t.Errorf("Run(%s) source %s = %s (%s), want %s", sc.Domain, name, src.Status, src.Detail, want)
+					}
+				}
+			}
 			if t.Failed() {
 				for _, s := range rep.Sources {
 					t.Logf("source %-22s %-7s %4dms %s", s.Name, s.Status, s.ElapsedMS, s.Detail)

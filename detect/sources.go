@@ -117,7 +117,10 @@ func fetchConfig(ctx context.Context, e *env, u string) (*autoconfig.Config, *ur
 // configOutput builds a source's output from a fetched config: trust t if the
 // document came from within the domain (or t is not https), else redirect.
 func configOutput(e *env, cfg *autoconfig.Config, final *url.URL, t Trust, queries []string) sourceOutput {
-	if t == TrustHTTPS && !withinDomain(final.Hostname(), e.addr.Domain) {
+	switch {
+	case final.Scheme == "http":
+		t = TrustInsecure // whatever crossed plain http, anyone on the path could have written
+	case t == TrustHTTPS && !withinDomain(final.Hostname(), e.addr.Domain):
 		t = TrustRedirect // DESIGN.md: cross-domain redirects lower trust
 	}
 	servers := fromConfig(cfg, t)

@@ -8,11 +8,13 @@ import (
 )
 
 // IMAP is spoken by hand (RFC 9051, RFC 3501): the probe needs only the
-// greeting, CAPABILITY, STARTTLS and LOGOUT. imapclient would need
-// go-message, which the module does not require, and it resets connection
-// deadlines, runs goroutines of its own and hides the greeting; its
-// NewStartTLS neither checks that STARTTLS is advertised nor rejects bytes
-// pipelined after the server's OK.
+// greeting, CAPABILITY, STARTTLS and LOGOUT. go-imap's imapclient does not
+// fit: NewStartTLS neither checks that STARTTLS is advertised nor rejects
+// bytes pipelined after the server's OK (it feeds them to TLS); New waits for
+// a greeting, which never comes after STARTTLS; the greeting text is not
+// exposed and capabilities come back as an unordered set; and the client
+// resets connection deadlines and runs goroutines of its own (one sends
+// CAPABILITY in the background after the greeting).
 
 // maxLines bounds the lines read while waiting for one response.
 const maxLines = 1000

@@ -149,8 +149,9 @@ type Result struct {
 	// completed.
 	Cert *CertInfo
 	// Capabilities are the server's capabilities as read over TLS (in
-	// plaintext for Plain targets): IMAP capabilities, POP3 CAPA
-	// lines or SMTP EHLO lines (in the server's order).
+	// plaintext for Plain targets), in the server's order: IMAP
+	// capabilities, POP3 CAPA lines or SMTP EHLO lines (keyword and
+	// parameters, "SIZE 35882577").
 	Capabilities []string
 	// SASL are the advertised SASL mechanisms (IMAP AUTH=, POP3 SASL, SMTP
 	// AUTH), upper case.

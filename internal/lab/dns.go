@@ -117,6 +117,11 @@ func (l *Lab) startDNS() error {
 		if d := l.opts.Latency; d > 0 {
 			time.Sleep(d)
 		}
+		if len(req.Question) == 1 {
+			l.mu.Lock()
+			l.queries = append(l.queries, Query{Name: dns.CanonicalName(req.Question[0].Name), Type: dns.TypeToString[req.Question[0].Qtype]})
+			l.mu.Unlock()
+		}
 		resp := l.zone.answer(req)
 		if _, udp := w.RemoteAddr().(*net.UDPAddr); udp {
 			size := 512
@@ -139,4 +144,17 @@ func (l *Lab) startDNS() error {
 		<-started
 	}
 	return nil
+}
+
+// Query is one question the lab's DNS server was asked.
+type Query struct {
+	Name string // canonical, with the trailing dot
+	Type string // "A", "SRV", ...
+}
+
+// Queries returns every question the lab's DNS server received.
+func (l *Lab) Queries() []Query {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Query(nil), l.queries...)
 }

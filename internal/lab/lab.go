@@ -79,6 +79,7 @@ type Lab struct {
 	pages    map[string]map[string]page
 	silent   []*mailserver.Server
 	requests []Request
+	queries  []Query
 	closers  []func() error
 }
 

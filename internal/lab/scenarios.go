@@ -31,6 +31,8 @@ type Expect struct {
 	Warnings []string
 	// Absent are codes that must not appear.
 	Absent []string
+	// Sources maps source names to the status they must end with.
+	Sources map[string]string
 }
 
 // Scenario is one domain of the lab world.
@@ -240,12 +242,13 @@ var Scenarios = []Scenario{
 	},
 	{
 		Domain: "autoconfig.test",
-		About:  "only https://autoconfig.D/mail/config-v1.1.xml",
+		About:  "only https://autoconfig.D/mail/config-v1.1.xml, listing STARTTLS before implicit TLS",
 		Expect: Expect{Verdict: "secure", In: "imap.autoconfig.test:993/tls", Out: "smtp.autoconfig.test:465/tls", Trust: "https"},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				xs{"imap", "imap." + d, 993, "SSL"}, xs{"imap", "imap." + d, 143, "STARTTLS"},
-				xs{"smtp", "smtp." + d, 465, "SSL"}, xs{"smtp", "smtp." + d, 587, "STARTTLS"})})
+				// STARTTLS listed first: RFC 8314 §3.3 still ranks implicit TLS first.
+				xs{"imap", "imap." + d, 143, "STARTTLS"}, xs{"imap", "imap." + d, 993, "SSL"},
+				xs{"smtp", "smtp." + d, 587, "STARTTLS"}, xs{"smtp", "smtp." + d, 465, "SSL"})})
 			if err := l.mailHost("imap."+d, fault{}, imaps, imapSTARTTLS); err != nil {
 				return err
 			}
@@ -417,6 +420,61 @@ var Scenarios = []Scenario{
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
 				xs{"imap", "mail." + d, 143, "plain"}, xs{"smtp", "mail." + d, 587, "plain"})})
 			return l.mailHost("mail."+d, fault{plain: true}, imapSTARTTLS, submission)
+		},
+	},
+	{
+		Domain: "redirect.test",
+		About:  "https autoconfig redirects to plain http: the redirect is refused, the http fallback is insecure and never carries the address",
+		Expect: Expect{Verdict: "caveats", In: "mail.redirect.test:993/tls", Out: "mail.redirect.test:465/tls", Trust: "insecure",
+			Warnings: []string{"needs-confirmation"}, Sources: map[string]string{"autoconfig": "error", "autoconfig-http": "found"}},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{status: 302, location: "http://autoconfig." + d + autoconfigPath + "?moved=1"})
+			l.web("http", "autoconfig."+d, autoconfigPath, page{body: fullConfig(d, "mail."+d)})
+			return l.all(d, "mail."+d, allServices)
+		},
+	},
+	{
+		Domain: "xredirect.test",
+		About:  "https autoconfig redirects to another domain's https autoconfig: trust drops to redirect",
+		Expect: Expect{Verdict: "caveats", In: "imap.provider.test:993/tls", Out: "smtp.provider.test:465/tls", Trust: "redirect",
+			Warnings: []string{"needs-confirmation"}},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{status: 302, location: "https://autoconfig.provider.test" + autoconfigPath})
+			return nil
+		},
+	},
+	{
+		Domain: "huge.test",
+		About:  "autoconfig answers with 2 MiB: refused at the 1 MiB limit",
+		Expect: Expect{Verdict: "none", Sources: map[string]string{"autoconfig": "error"}},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{body: "<clientConfig>" + strings.Repeat("<x/>", 512<<10) + "</clientConfig>"})
+			return nil
+		},
+	},
+	{
+		Domain: "hostile.test",
+		About:  "autoconfig is hostile XML (entity expansion); unsigned SRV records still lead to a server",
+		Expect: Expect{Verdict: "caveats", In: "mail.hostile.test:993/tls", Out: "mail.hostile.test:465/tls", Trust: "dns",
+			Sources: map[string]string{"autoconfig": "error", "srv": "found"}},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{body: `<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<clientConfig version="1.1"><emailProvider id="x"><domain>&lol2;</domain>
+<incomingServer type="imap"><hostname>evil.example</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
+</emailProvider></clientConfig>`})
+			return l.all(d, "mail."+d, []svc{imaps, submissions},
+				"_imaps._tcp.%[1]s. 300 IN SRV 0 1 993 mail.%[1]s.", "_submissions._tcp.%[1]s. 300 IN SRV 0 1 465 mail.%[1]s.")
+		},
+	},
+	{
+		Domain: "adloop.test",
+		About:  "Autodiscover redirects to itself forever: the chain stops after 5 steps",
+		Expect: Expect{Verdict: "none", Sources: map[string]string{"autodiscover": "error"}},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autodiscover."+d, autodiscoverPath, page{method: "POST",
+				body: autodiscoverRedirectXML("redirectUrl", "https://autodiscover."+d+autodiscoverPath)})
+			return nil
 		},
 	},
 	{

@@ -65,6 +65,8 @@ type labConn struct {
 
 	mu      sync.Mutex
 	stopped bool
+	heard   bool // the client sent something since the server last wrote
+	spoke   bool // the server has written before
 
 	closeOnce sync.Once
 	closeErr  error
@@ -73,16 +75,27 @@ type labConn struct {
 // Read reads from the connection and shows plain text to the sniffer.
 func (c *labConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.mu.Lock()
+		c.heard = true
+		c.mu.Unlock()
+	}
 	if c.sniff != nil && n > 0 {
 		c.sniff.feed(p[:n])
 	}
 	return n, err
 }
 
-// Write waits the configured latency, then writes. A server being closed cuts
-// the wait short.
+// Write waits the configured latency before the first write of each
+// response (the first write after the client spoke, or the greeting), then
+// writes: one simulated round trip per exchange however many writes the
+// response takes. A server being closed cuts the wait short.
 func (c *labConn) Write(p []byte) (int, error) {
-	if d := c.s.cfg.Latency; d > 0 {
+	c.mu.Lock()
+	wait := c.heard || !c.spoke
+	c.heard, c.spoke = false, true
+	c.mu.Unlock()
+	if d := c.s.cfg.Latency; d > 0 && wait {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
