@@ -67,8 +67,8 @@ func benchDetect(b *testing.B, l *lab.Lab, domain string) {
 		}
 	}
 	n := time.Duration(b.N)
-	b.ReportMetric(float64((total/n).Milliseconds()), "ms/detect")
-	b.ReportMetric(float64((cp/n).Milliseconds()), "ms-critical-path")
+	b.ReportMetric(float64((total / n).Milliseconds()), "ms/detect")
+	b.ReportMetric(float64((cp / n).Milliseconds()), "ms-critical-path")
 	b.ReportMetric(float64(total)/float64(cp), "x-critical-path")
 }
 
