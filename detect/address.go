@@ -87,9 +87,15 @@ func ParseAddress(s string) (Address, error) {
 	if !strings.Contains(domain, ".") {
 		return bad("the domain %q has no dot; type the full domain, like example.org", domain)
 	}
+	if len(domain) > 253 {
+		return bad("the domain is %d bytes long; at most 253 are allowed", len(domain))
+	}
 	for _, label := range strings.Split(domain, ".") {
 		if label == "" {
 			return bad("the domain %q has an empty label (two dots in a row?)", domain)
+		}
+		if len(label) > 63 { // RFC 1035 §2.3.4
+			return bad("the domain label %q is longer than 63 bytes", label)
 		}
 	}
 	ascii, err := idnaProfile.ToASCII(domain)

@@ -1,0 +1,100 @@
+package detect_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/mailsetup/mailsetup/detect"
+)
+
+func TestParseAddress(t *testing.T) {
+	for _, tc := range []struct {
+		in, local, domain, unicode string
+	}{
+		{"alice@example.org", "alice", "example.org", "example.org"},
+		{"  Alice@Example.ORG \n", "Alice", "example.org", "example.org"},
+		{"alice@example.org.", "alice", "example.org", "example.org"},
+		{"jörg@bücher.example", "jörg", "xn--bcher-kva.example", "bücher.example"},
+		{"user@ＥＸＡＭＰＬＥ.org", "user", "example.org", "example.org"},
+		{"user@例え.テスト", "user", "xn--r8jz45g.xn--zckzah", "例え.テスト"},
+		{`"a b"@example.org`[:0] + "a.b+tag@sub.example.co.uk", "a.b+tag", "sub.example.co.uk", "sub.example.co.uk"},
+	} {
+		a, err := detect.ParseAddress(tc.in)
+		if err != nil {
+			t.Errorf("ParseAddress(%q) error = %v", tc.in, err)
+			continue
+		}
+		if a.LocalPart != tc.local || a.Domain != tc.domain || a.DomainUnicode != tc.unicode {
+			t.Errorf("ParseAddress(%q) = %q, %q, %q; want %q, %q, %q", tc.in, a.LocalPart, a.Domain, a.DomainUnicode, tc.local, tc.domain, tc.unicode)
+		}
+	}
+}
+
+func TestParseAddressRejects(t *testing.T) {
+	for _, tc := range []struct {
+		in, why string
+	}{
+		{"", "empty"},
+		{"   ", "empty"},
+		{"alice", "no @"},
+		{"alice.example.org", "no @"},
+		{"a@b@example.org", "@ signs"},
+		{"@example.org", "nothing before"},
+		{"alice@", "nothing after"},
+		{"alice@localhost", "no dot"},
+		{"alice@example..org", "empty label"},
+		{"alice@.example.org", "empty label"},
+		{"alice@exa mple.org", "space"},
+		{"alice@example.org\x00", "control"},
+		{"ali\tce@example.org", "space"},
+		{"alice@" + strings.Repeat("a", 64) + ".org", "63"},
+		{strings.Repeat("a", 65) + "@example.org", "64"},
+		{"alice@" + strings.Repeat("abcdefghi.", 26) + "org", "253"},
+		{"alice@exa_mple.org", "not a valid domain"},
+		{"alice@-example.org", "not a valid domain"},
+		{"alice@[192.0.2.1]", "address literals"},
+		{".alice@example.org", "misplaced dot"},
+		{"alice@example.org\xff", "UTF-8"},
+	} {
+		_, err := detect.ParseAddress(tc.in)
+		if !errors.Is(err, detect.ErrBadAddress) {
+			t.Errorf("ParseAddress(%q) error = %v, want ErrBadAddress", tc.in, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.why) {
+			t.Errorf("ParseAddress(%q) error = %q, want it to mention %q", tc.in, err, tc.why)
+		}
+	}
+}
+
+func FuzzParseAddress(f *testing.F) {
+	for _, s := range []string{"alice@example.org", "jörg@bücher.example", "a@b@c", "@x.y", "x@例え.テスト", "a@xn--a.org", " a@b.c "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := detect.ParseAddress(s)
+		if err != nil {
+			if !errors.Is(err, detect.ErrBadAddress) {
+				t.Fatalf("ParseAddress(%q) error %v does not wrap ErrBadAddress", s, err)
+			}
+			return
+		}
+		if !strings.Contains(a.Domain, ".") || strings.Count(a.String(), "@") != 1 || a.LocalPart == "" {
+			t.Fatalf("ParseAddress(%q) = %+v, not a usable address", s, a)
+		}
+		for i := 0; i < len(a.Domain); i++ {
+			if c := a.Domain[i]; c >= utf8.RuneSelf || c >= 'A' && c <= 'Z' {
+				t.Fatalf("ParseAddress(%q).Domain = %q, not lower-case ASCII", s, a.Domain)
+			}
+		}
+		if len(a.Domain) > 253 {
+			t.Fatalf("ParseAddress(%q).Domain has %d octets", s, len(a.Domain))
+		}
+		again, err := detect.ParseAddress(a.String())
+		if err != nil || again != a && again.Domain != a.Domain {
+			t.Fatalf("ParseAddress(%q) then ParseAddress(%q) = %+v, %v; want the same address", s, a.String(), again, err)
+		}
+	})
+}
