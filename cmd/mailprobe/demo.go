@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,6 +43,17 @@ scenario (e.g. alice@nostarttls.test, alice@silent.test, alice@mx.test).`,
 				return fmt.Errorf("starting the lab: %w", err)
 			}
 			defer l.Close()
+			if o.LocalDir == "" { // the local.test scenario reads the lab's local folder
+				dir, err := os.MkdirTemp("", "mailprobe-demo-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(dir)
+				if err := lab.WriteLocalDir(dir); err != nil {
+					return err
+				}
+				o.LocalDir = dir
+			}
 			lo := l.DetectOptions()
 			o.Resolver, o.Dial, o.RootCAs, o.ISPDB = lo.Resolver, lo.Dial, lo.RootCAs, lo.ISPDB
 			if o.Timeout == detect.DefaultTimeout {

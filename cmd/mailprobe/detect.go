@@ -46,7 +46,7 @@ func (f *detectFlags) register(cmd *cobra.Command, network bool) {
 		fl.StringVar(&f.caFile, "ca-file", "", "extra trusted CA certificates (PEM) for probes and https fetches")
 		fl.StringVar(&f.ispdb, "ispdb", detect.DefaultISPDB, "ISP database base URL, or \"off\" to never ask it")
 		fl.StringVar(&f.local, "local", "", "folder of config-v1.1.xml files to trust")
-		fl.StringVar(&f.trustAnchor, "trust-anchor", "", "DNSSEC trust anchors: DS or DNSKEY records in zone-file text (default: IANA's root KSKs)")
+		fl.StringVar(&f.trustAnchor, "trust-anchor", "", "DNSSEC trust anchors, DS or DNSKEY records in zone-file text, replacing IANA's root KSKs (checked now; validation comes with DNSSEC support)")
 	}
 }
 

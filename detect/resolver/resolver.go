@@ -98,13 +98,19 @@ type call struct {
 	done chan struct{}
 	ans  *Answer
 	err  error
+	// ctxDone is set when the exchange stopped because the context of the
+	// caller that ran it ended: waiters with a live context try again.
+	ctxDone bool
 }
 
-// New returns a Client asking server (host:port; a bare host gets port 53).
-// It does no I/O.
+// New returns a Client asking server (host:port; a bare host, IPv6 address
+// or [IPv6 address] gets port 53). It does no I/O.
 func New(server string) *Client {
-	if _, _, err := net.SplitHostPort(server); err != nil {
-		server = net.JoinHostPort(server, "53")
+	if host, port, err := net.SplitHostPort(server); err != nil {
+		host = strings.TrimSuffix(strings.TrimPrefix(server, "["), "]")
+		server = net.JoinHostPort(host, "53")
+	} else if port == "" {
+		server = net.JoinHostPort(host, "53")
 	}
 	return &Client{Server: server}
 }
@@ -121,14 +127,16 @@ func SystemServer(path string) (string, error) {
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
 		if len(fields) >= 2 && fields[0] == "nameserver" {
+			// A link-local address keeps its zone (fe80::1%eth0): without
+			// it the address cannot be dialled.
 			host := fields[1]
-			if i := strings.IndexByte(host, '%'); i >= 0 { // zone of a link-local address
-				host = host[:i]
-			}
 			if _, err := netip.ParseAddr(host); err == nil {
 				return net.JoinHostPort(host, "53"), nil
 			}
 		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", fmt.Errorf("%w: %s: %w", ErrNoServer, path, err)
 	}
 	return "", fmt.Errorf("%w in %s", ErrNoServer, path)
 }
@@ -136,15 +144,25 @@ func SystemServer(path string) (string, error) {
 // Query implements [Resolver].
 func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
 	key := cacheKey{dns.CanonicalName(name), qtype}
-	c.mu.Lock()
-	if e, ok := c.cache[key]; ok && time.Now().Before(e.expires) {
-		c.mu.Unlock()
-		return e.ans, nil
-	}
-	if cl, ok := c.inflight[key]; ok {
+	for {
+		c.mu.Lock()
+		if e, ok := c.cache[key]; ok {
+			if time.Now().Before(e.expires) {
+				c.mu.Unlock()
+				return e.ans, nil
+			}
+			delete(c.cache, key)
+		}
+		cl, ok := c.inflight[key]
+		if !ok {
+			break // with c.mu held: this caller runs the exchange
+		}
 		c.mu.Unlock()
 		select {
 		case <-cl.done:
+			if cl.ctxDone && ctx.Err() == nil {
+				continue // the other caller gave up, not the server: ask again
+			}
 			return cl.ans, cl.err
 		case <-ctx.Done():
 			return nil, fmt.Errorf("resolver: %s %s: %w", name, dns.TypeToString[qtype], ctx.Err())
@@ -157,9 +175,10 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 	c.inflight[key] = cl
 	c.mu.Unlock()
 
-	// The shared exchange must not die with the first caller's context
-	// alone, but it keeps that caller's deadline.
+	// The exchange runs under this caller's context. Callers waiting for it
+	// are not bound by that context: if it ends the exchange, they ask again.
 	cl.ans, cl.err = c.exchange(ctx, key.name, qtype)
+	cl.ctxDone = cl.err != nil && ctxErr(ctx) != nil
 
 	c.mu.Lock()
 	delete(c.inflight, key)
@@ -176,20 +195,54 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 	return cl.ans, cl.err
 }
 
+// ctxErr is ctx.Err(), or DeadlineExceeded once the deadline has passed even
+// if the context's timer has not fired yet (a connection deadline set to the
+// same instant can expire first).
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
 func (c *Client) ttl(a *Answer) time.Duration {
 	maxTTL := c.MaxTTL
 	if maxTTL == 0 {
 		maxTTL = 5 * time.Minute
 	}
 	ttl := maxTTL
-	rrs := a.Records
-	if len(rrs) == 0 && a.Msg != nil {
-		rrs = a.Msg.Ns // negative answers: the SOA's TTL (RFC 2308 §5)
-	}
-	for _, rr := range rrs {
-		if t := time.Duration(rr.Header().Ttl) * time.Second; t < ttl {
+	lower := func(secs uint32) {
+		if t := time.Duration(secs) * time.Second; t < ttl {
 			ttl = t
 		}
+	}
+	rrs := a.Records
+	if a.Msg != nil {
+		rrs = a.Msg.Answer // with the CNAMEs that led to the records
+	}
+	if len(a.Records) == 0 {
+		// Negative answers: the SOA's TTL capped by its MINIMUM field; one
+		// without an SOA is not cached (RFC 2308 §3, §5).
+		var soa *dns.SOA
+		if a.Msg != nil {
+			for _, rr := range a.Msg.Ns {
+				if s, ok := rr.(*dns.SOA); ok {
+					soa = s
+					break
+				}
+			}
+		}
+		if soa == nil {
+			return 0
+		}
+		lower(soa.Hdr.Ttl)
+		lower(soa.Minttl)
+	}
+	for _, rr := range rrs {
+		lower(rr.Header().Ttl)
 	}
 	return ttl
 }
@@ -211,21 +264,26 @@ func (c *Client) exchange(ctx context.Context, fqdn string, qtype uint16) (*Answ
 	var resp *dns.Msg
 	var err error
 	for _, network := range []string{"udp", "tcp"} {
-		cl := &dns.Client{Net: network, Timeout: timeout, UDPSize: 1232}
-		resp, _, err = cl.ExchangeContext(ctx, m, c.Server)
+		resp, err = c.exchangeOnce(ctx, network, timeout, m)
 		if err == nil && resp.Truncated && network == "udp" {
 			continue // RFC 7766 §5: retry over TCP
 		}
 		break
 	}
 	if err != nil {
-		if ctx.Err() != nil {
-			err = ctx.Err()
+		if cerr := ctxErr(ctx); cerr != nil {
+			err = cerr
 		}
 		return nil, fmt.Errorf("resolver: %s via %s: %w", qname, c.Server, err)
 	}
 	if resp.Id != m.Id {
 		return nil, fmt.Errorf("resolver: %s via %s: response id mismatch", qname, c.Server)
+	}
+	if len(resp.Question) > 0 {
+		q := resp.Question[0]
+		if len(resp.Question) != 1 || !strings.EqualFold(q.Name, fqdn) || q.Qtype != qtype {
+			return nil, fmt.Errorf("resolver: %s via %s: response question mismatch", qname, c.Server)
+		}
 	}
 	switch resp.Rcode {
 	case dns.RcodeSuccess, dns.RcodeNameError:
@@ -240,6 +298,23 @@ func (c *Client) exchange(ctx context.Context, fqdn string, qtype uint16) (*Answ
 		Msg:     resp,
 		AD:      resp.AuthenticatedData,
 	}, nil
+}
+
+// exchangeOnce sends m over network and reads the response. Besides the
+// deadlines that miekg/dns derives from timeout and ctx, the connection is
+// closed when ctx is cancelled, so that a cancellation without a deadline
+// does not leave the caller waiting for the timeout.
+func (c *Client) exchangeOnce(ctx context.Context, network string, timeout time.Duration, m *dns.Msg) (*dns.Msg, error) {
+	cl := &dns.Client{Net: network, Timeout: timeout, UDPSize: 1232}
+	co, err := cl.DialContext(ctx, c.Server)
+	if err != nil {
+		return nil, err
+	}
+	defer co.Close()
+	stop := context.AfterFunc(ctx, func() { co.Close() })
+	defer stop()
+	resp, _, err := cl.ExchangeWithConnContext(ctx, m, co)
+	return resp, err
 }
 
 // follow returns the records of type qtype for name, following CNAMEs within
@@ -268,14 +343,21 @@ func follow(rrs []dns.RR, name string, qtype uint16) []dns.RR {
 }
 
 // LookupIP returns host's IPv6 and IPv4 addresses, asking AAAA and A at the
-// same time. It returns [ErrNotFound] when neither has any, and an error only
-// when both queries failed.
+// same time; an IP literal is returned as is, without a query. It returns the
+// addresses of either query even if the other failed, and [ErrNotFound] when
+// neither has any: both answered without records, or one said the name does
+// not exist (NXDOMAIN). Otherwise it returns the failure: an empty answer
+// beside a failed query does not prove the host has no address.
 func LookupIP(ctx context.Context, r Resolver, host string) ([]netip.Addr, error) {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return []netip.Addr{ip}, nil
 	}
+	if r == nil {
+		return nil, fmt.Errorf("%w: no Resolver to look up %s", ErrNoServer, host)
+	}
 	type res struct {
 		addrs []netip.Addr
+		nx    bool
 		err   error
 	}
 	ch := make(chan res, 2)
@@ -299,17 +381,19 @@ func LookupIP(ctx context.Context, r Resolver, host string) ([]netip.Addr, error
 					}
 				}
 			}
-			ch <- res{addrs: addrs}
+			ch <- res{addrs: addrs, nx: a.NXDomain()}
 		}()
 	}
 	var v6, v4 []netip.Addr
 	var errs []error
+	nx := false
 	for range 2 {
 		r := <-ch
 		if r.err != nil {
 			errs = append(errs, r.err)
 			continue
 		}
+		nx = nx || r.nx
 		for _, a := range r.addrs {
 			if a.Is4() {
 				v4 = append(v4, a)
@@ -322,11 +406,8 @@ func LookupIP(ctx context.Context, r Resolver, host string) ([]netip.Addr, error
 	if len(addrs) > 0 {
 		return addrs, nil
 	}
-	if len(errs) == 2 {
+	if len(errs) > 0 && !nx {
 		return nil, errors.Join(errs...)
-	}
-	if len(errs) == 1 {
-		return nil, errs[0]
 	}
 	return nil, fmt.Errorf("%w: %s", ErrNotFound, host)
 }
@@ -345,7 +426,15 @@ type Dialer struct {
 
 // DialContext resolves the host of address with d.Resolver and connects to
 // its addresses in turn (IPv6 first), returning the first that answers.
+// network is "tcp" (or "udp"), or "tcp4"/"tcp6" to use one address family.
 func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	var base, family string
+	switch network {
+	case "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6":
+		base, family = network[:3], network[3:]
+	default:
+		return nil, fmt.Errorf("resolver: dial %s: unsupported network %q", address, network)
+	}
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {
 		return nil, fmt.Errorf("resolver: dial %s: %w", address, err)
@@ -361,9 +450,12 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 	}
 	var errs []error
 	for _, a := range addrs {
-		nw := "tcp4"
+		nw := base + "4"
 		if a.Is6() {
-			nw = "tcp6"
+			nw = base + "6"
+		}
+		if family != "" && family != nw[len(nw)-1:] {
+			continue // the caller asked for the other family only
 		}
 		c, err := dial(ctx, nw, net.JoinHostPort(a.String(), port))
 		if err == nil {
@@ -373,6 +465,9 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 		if ctx.Err() != nil {
 			break
 		}
+	}
+	if len(errs) == 0 {
+		return nil, fmt.Errorf("resolver: dial %s %s: %w: no IPv%s address", network, address, ErrNotFound, family)
 	}
 	return nil, fmt.Errorf("resolver: dial %s: %w", address, errors.Join(errs...))
 }

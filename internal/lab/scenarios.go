@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"html"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,12 +71,18 @@ type fault struct {
 	plain      bool   // no TLS at all
 	certFor    string // certificate for another name
 	expired    bool
+	ipv6Only   bool // the host has only an AAAA record, ::1
 }
 
 // mailHost gives host an address record and starts its mail services.
 func (l *Lab) mailHost(host string, f fault, services ...svc) error {
 	ip := l.hostIP(host)
-	if err := l.zone.add(fmt.Sprintf("%s. 300 IN A %s", host, ip)); err != nil {
+	rr := fmt.Sprintf("%s. 300 IN A %s", host, ip)
+	if f.ipv6Only {
+		ip = netip.IPv6Loopback()
+		rr = fmt.Sprintf("%s. 300 IN AAAA %s", host, ip)
+	}
+	if err := l.zone.add(rr); err != nil {
 		return err
 	}
 	names := []string{host}
@@ -420,6 +427,16 @@ var Scenarios = []Scenario{
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
 				xs{"imap", "mail." + d, 143, "plain"}, xs{"smtp", "mail." + d, 587, "plain"})})
 			return l.mailHost("mail."+d, fault{plain: true}, imapSTARTTLS, submission)
+		},
+	},
+	{
+		Domain: "v6.test",
+		About:  "the mail host has only an IPv6 address (AAAA ::1)",
+		Expect: Expect{Verdict: "secure", In: "mail.v6.test:993/tls", Out: "mail.v6.test:465/tls", Trust: "https"},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
+				xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})})
+			return l.mailHost("mail."+d, fault{ipv6Only: true}, imaps, submissions)
 		},
 	},
 	{
