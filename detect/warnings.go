@@ -64,7 +64,10 @@ func warnings(rep *Report) []Warning {
 					fmt.Sprintf("No %s server with implicit TLS could be verified; %s uses STARTTLS, which a mail client must require so that it cannot be stripped.", dir, top.HostPort()),
 					"Set the client's security to STARTTLS (never \"if available\"). Providers: offer implicit TLS (IMAP 993, POP3 995, submission 465) as RFC 8314 §3 asks, and publish _imaps/_submissions SRV records.")
 			}
-			if top.Trust.NeedsConfirmation() {
+			if top.Trust.NeedsConfirmation() && !(!in && confirmed(ws, top.Host)) {
+				if in && len(rep.Outgoing) > 0 && rep.Outgoing[0].Recommended && rep.Outgoing[0].Host == top.Host {
+					dir = "incoming and outgoing"
+				}
 				add(WarnNeedsConfirmation, SeverityWarning, top,
 					fmt.Sprintf("The %s settings point to %s and come only from a source of trust %q (%s): nothing proves they belong to %s.", dir, top.Host, top.Trust, joinSources(top.Sources), rep.Domain),
 					fmt.Sprintf("Confirm that %s is really your provider's server before you send your password there. Admins: publish autoconfig over https or DNSSEC-signed SRV records.", top.Host))
@@ -83,16 +86,14 @@ func warnings(rep *Report) []Warning {
 				sev = SeverityDanger
 			}
 			if c := s.Probe.Cert; c != nil && !c.Valid {
-				code, msg := WarnCertInvalid, "is not trusted"
+				code := WarnCertInvalid
 				switch c.Problem {
 				case "expired":
-					code, msg = WarnCertExpired, "has expired ("+c.NotAfter+")"
+					code = WarnCertExpired
 				case "name-mismatch":
-					code, msg = WarnCertNameMismatch, fmt.Sprintf("is for %s, not %s", strings.Join(c.DNSNames, ", "), s.Host)
-				case "not-yet-valid":
-					msg = "is not valid yet (" + c.NotBefore + ")"
+					code = WarnCertNameMismatch
 				}
-				add(code, sev, s, fmt.Sprintf("The certificate of %s %s: %s", s.HostPort(), msg, c.Error),
+				add(code, sev, s, fmt.Sprintf("%s presents a certificate that fails verification: %s.", s.HostPort(), c.Error),
 					"Do not accept an exception in your mail client. The server's admin must install a valid certificate for this name from a trusted CA.")
 			}
 			if s.Security == autoconfig.STARTTLS && s.Probe.Status == ProbeProtocolError && !s.Probe.STARTTLSOffered ||
@@ -135,6 +136,16 @@ func warnings(rep *Report) []Warning {
 		}
 	}
 	return ws
+}
+
+// confirmed reports whether a needs-confirmation warning already names host.
+func confirmed(ws []Warning, host string) bool {
+	for _, w := range ws {
+		if w.Code == WarnNeedsConfirmation && strings.HasPrefix(w.Server, host+":") {
+			return true
+		}
+	}
+	return false
 }
 
 func joinSources(s []SourceName) string {

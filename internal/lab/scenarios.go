@@ -332,6 +332,18 @@ var Scenarios = []Scenario{
 		},
 	},
 	{
+		Domain: "adsrv.test",
+		About:  "Autodiscover found only through SRV _autodiscover._tcp, pointing at a host inside the domain",
+		Expect: Expect{Verdict: "secure", In: "mail.adsrv.test:993/tls", Out: "mail.adsrv.test:465/tls", Trust: "https",
+			Sources: map[string]string{"autodiscover": "found"}},
+		setup: func(l *Lab, d string) error {
+			host := "mail." + d
+			l.web("https", "exchange."+d, autodiscoverPath, page{method: "POST",
+				body: autodiscoverXML([4]string{"IMAP", host, "993", "SSL"}, [4]string{"SMTP", host, "465", "SSL"})})
+			return l.all(d, host, []svc{imaps, submissions}, "_autodiscover._tcp.%[1]s. 300 IN SRV 0 0 443 exchange.%[1]s.")
+		},
+	},
+	{
 		Domain: "guess.test",
 		About:  "nothing published; imap.D and smtp.D exist and answer on the standard ports",
 		Expect: Expect{Verdict: "caveats", In: "imap.guess.test:993/tls", Out: "smtp.guess.test:465/tls", Trust: "guess",
