@@ -12,11 +12,11 @@ import (
 // benchLatency is the injected delay per DNS answer and per server response.
 const benchLatency = 30 * time.Millisecond
 
-// criticalPath is the part of a detection that must be sequential: the
-// source that earned the recommended server its rank (its DNS lookups and
-// fetches), then the probe of that server (address lookup, connect, TLS
-// handshake, greeting and capabilities). Both are measured in the run
-// itself; the slower direction counts.
+// criticalPath is the part of a detection that must be sequential, measured
+// in the run itself: the recommended server's probe (address lookup, connect,
+// TLS handshake, greeting, capabilities) can start only once the first source
+// naming it has answered, and the recommendation is final only once a source
+// of the server's trust has answered. The slower direction counts.
 func criticalPath(rep *detect.Report) time.Duration {
 	srcTime := map[detect.SourceName]int64{}
 	for _, s := range rep.Sources {
@@ -28,16 +28,19 @@ func criticalPath(rep *detect.Report) time.Duration {
 		if s == nil {
 			continue
 		}
-		// The source whose trust the server carries; of several, the fastest.
-		best := int64(-1)
+		first, trusted := int64(-1), int64(-1)
 		for _, n := range s.Sources {
-			if src := sourceTrust(rep, n); src == s.Trust && (best < 0 || srcTime[n] < best) {
-				best = srcTime[n]
+			if n == detect.SourceGuess && s.Trust != detect.TrustGuess {
+				continue // guesses are probed only when nothing else works
+			}
+			if t := srcTime[n]; first < 0 || t < first {
+				first = t
+			}
+			if t := srcTime[n]; sourceTrust(rep, n) == s.Trust && (trusted < 0 || t < trusted) {
+				trusted = t
 			}
 		}
-		if cp := best + s.Probe.ElapsedMS; cp > worst {
-			worst = cp
-		}
+		worst = max(worst, first+s.Probe.ElapsedMS, trusted)
 	}
 	return time.Duration(worst) * time.Millisecond
 }

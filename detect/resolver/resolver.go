@@ -261,14 +261,15 @@ func (c *Client) exchange(ctx context.Context, fqdn string, qtype uint16) (*Answ
 	m.SetEdns0(1232, true) // DO: ask for signatures, for DNSSEC validation (RFC 4035 §3.2.1)
 	qname := strings.TrimSuffix(fqdn, ".") + " " + dns.TypeToString[qtype]
 
-	var resp *dns.Msg
-	var err error
-	for _, network := range []string{"udp", "tcp"} {
-		resp, err = c.exchangeOnce(ctx, network, timeout, m)
-		if err == nil && resp.Truncated && network == "udp" {
-			continue // RFC 7766 §5: retry over TCP
-		}
-		break
+	// UDP with half the timeout, once more if that went unanswered (a lost
+	// datagram costs one try, not the whole timeout), then TCP when the
+	// answer was truncated (RFC 7766 §5).
+	resp, err := c.exchangeOnce(ctx, "udp", timeout/2, m)
+	if err != nil && isTimeout(err) && ctx.Err() == nil {
+		resp, err = c.exchangeOnce(ctx, "udp", timeout/2, m)
+	}
+	if err == nil && resp.Truncated {
+		resp, err = c.exchangeOnce(ctx, "tcp", timeout, m)
 	}
 	if err != nil {
 		if cerr := ctxErr(ctx); cerr != nil {
@@ -315,6 +316,11 @@ func (c *Client) exchangeOnce(ctx context.Context, network string, timeout time.
 	defer stop()
 	resp, _, err := cl.ExchangeWithConnContext(ctx, m, co)
 	return resp, err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // follow returns the records of type qtype for name, following CNAMEs within

@@ -106,6 +106,9 @@ func (l *Lab) startDNS() error {
 	if err != nil {
 		return fmt.Errorf("lab: DNS listen: %w", err)
 	}
+	if u, ok := pc.(*net.UDPConn); ok {
+		_ = u.SetReadBuffer(4 << 20) // a burst of parallel runs must not overflow it
+	}
 	ln, err := net.Listen("tcp", pc.LocalAddr().String())
 	if err != nil {
 		pc.Close()
