@@ -19,14 +19,12 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect/probe"
-	"github.com/mailsetup/mailsetup/detect/resolver"
 )
 
 // sources is every discovery source, in the order of DESIGN.md's table.
@@ -125,12 +123,11 @@ func (c *candidate) verdictRank() int {
 func (c *candidate) verified() bool { return c.verdictRank() == 0 }
 
 type sourceState struct {
-	src      source
-	started  time.Time
-	running  bool
-	done     bool
-	report   SourceReport
-	canStart bool
+	src     source
+	started time.Time
+	running bool
+	done    bool
+	report  SourceReport
 }
 
 type sourceMsg struct {
@@ -185,7 +182,7 @@ func (r *run) run(parent context.Context) *Report {
 	for !r.finished() {
 		select {
 		case m := <-r.msgs:
-			r.handle(ctx, m)
+			r.handle(m)
 		case <-r.grace:
 			r.stopAll("not needed: a verified server that no pending answer could outrank was found", false)
 		case <-ctx.Done():
@@ -236,7 +233,7 @@ func (r *run) finishSource(name SourceName, out sourceOutput) {
 	r.emit(Event{Kind: EventSourceFinished, Source: &rep})
 }
 
-func (r *run) handle(ctx context.Context, m any) {
+func (r *run) handle(m any) {
 	r.pending--
 	switch m := m.(type) {
 	case sourceMsg:
@@ -312,7 +309,7 @@ func (r *run) advance(ctx context.Context) {
 	}
 	// Guessed servers are probed only when every other source and probe is
 	// done and a direction has no verified server.
-	if r.quiet(true) {
+	if r.quiet() {
 		for _, in := range []bool{true, false} {
 			if r.hasVerified(in) {
 				continue
@@ -326,9 +323,9 @@ func (r *run) advance(ctx context.Context) {
 	}
 }
 
-// quiet reports whether every source has finished and no probe runs.
-// With ignoreGuess, deferred guesses do not count as work left.
-func (r *run) quiet(ignoreGuess bool) bool {
+// quiet reports whether every source has finished and no probe runs or
+// waits to run (deferred guesses aside).
+func (r *run) quiet() bool {
 	for _, st := range r.srcs {
 		if !st.done {
 			return false
@@ -356,15 +353,11 @@ func (r *run) startProbe(ctx context.Context, c *candidate) {
 	c.state, c.cancel = probeRunning, cancel
 	srv := r.server(c)
 	r.emit(Event{Kind: EventProbeStarted, Server: &srv})
-	t := probe.Target{Protocol: c.key.protocol, Host: c.key.host, Port: c.key.port, Security: c.key.security,
-		Identities: []string{r.addr.Domain}} // RFC 7817 §3: the email domain is a reference identifier
-	po := &probe.Options{
-		LookupIP: r.lookupIP,
-		Dial:     r.o.Dial,
-		RootCAs:  r.o.RootCAs,
-		Timeout:  r.o.ProbeTimeout,
-		Logger:   r.o.Logger,
-	}
+	// Discovery checks the certificate against the host too; whether an
+	// unsigned SRV target may count is the user's confirmation to give, which
+	// the needs-confirmation warning asks for and VerifyLogin enforces.
+	t := probeTarget(&srv, r.addr, true)
+	po := probeOptions(r.o)
 	r.pending++
 	r.wg.Add(1)
 	go func() {
@@ -377,7 +370,7 @@ func (r *run) startProbe(ctx context.Context, c *candidate) {
 // finished reports whether the run can end: everything is done, or the
 // recommendation for both directions can no longer change.
 func (r *run) finished() bool {
-	if r.quiet(false) {
+	if r.quiet() {
 		for _, c := range r.list {
 			if c.state == probeDeferred && !r.hasVerified(c.incoming()) {
 				return false // advance will start it
@@ -469,10 +462,6 @@ func (r *run) drain() {
 		r.pending--
 	}
 	r.wg.Wait()
-}
-
-func (r *run) lookupIP(ctx context.Context, host string) ([]netip.Addr, error) {
-	return resolver.LookupIP(ctx, r.o.Resolver, host)
 }
 
 func joinHostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }

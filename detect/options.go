@@ -67,6 +67,11 @@ type Options struct {
 	// TrustAnchors are the DNSSEC trust anchors (DS or DNSKEY records).
 	// nil means IANA's root anchors. They are kept for DNSSEC validation.
 	TrustAnchors []dns.RR
+	// Confirmed are host names the user vouches for as their provider's
+	// servers. A confirmed host taken from an unsigned SRV answer counts as a
+	// reference identifier of its certificate (RFC 7817 §3, RFC 6186 §6),
+	// and [VerifyLogin] may send the password to it.
+	Confirmed []string
 	// RealName fills the %REALNAME% placeholder.
 	RealName string
 	// Logger receives diagnostics; nil discards them. Credentials are never

@@ -135,6 +135,7 @@ func probeReport(res probe.Result) ProbeReport {
 		SASL:            res.SASL,
 		STARTTLSOffered: res.STARTTLSOffered,
 		ElapsedMS:       res.Elapsed.Milliseconds(),
+		Transcript:      transcript(res.Transcript),
 	}
 	for _, a := range res.Addresses {
 		p.Tried = append(p.Tried, AddrReport{Address: a.IP.String(), Network: a.Network, Error: a.Error, ElapsedMS: a.Connect.Milliseconds()})
@@ -187,4 +188,12 @@ func (r *run) report() *Report {
 	rep.Warnings = warnings(rep)
 	rep.Verdict = verdict(rep)
 	return rep
+}
+
+func transcript(lines []probe.Line) []TranscriptLine {
+	var out []TranscriptLine
+	for _, l := range lines {
+		out = append(out, TranscriptLine{AtMS: l.At.Milliseconds(), From: l.From, Text: l.Text, BeforeTLS: l.BeforeTLS})
+	}
+	return out
 }

@@ -126,6 +126,8 @@ type ProbeReport struct {
 	// Tried lists every address connected to and how it went.
 	Tried     []AddrReport `json:"tried,omitempty"`
 	ElapsedMS int64        `json:"elapsed_ms"`
+	// Transcript is the exchange, credentials redacted.
+	Transcript []TranscriptLine `json:"transcript,omitempty"`
 }
 
 // AddrReport is one TCP connection attempt.
@@ -138,8 +140,29 @@ type AddrReport struct {
 
 // LoginReport is the outcome of the opt-in login check.
 type LoginReport struct {
-	Status   string `json:"status"` // ok, failed, not-tried
-	Username string `json:"username,omitempty"`
+	// Status is "ok", "failed" (every user name was refused), "not-tried"
+	// (a rule kept the password back; Error says which) or "error".
+	Status string `json:"status"`
+	// Username is the user name that worked.
+	Username  string   `json:"username,omitempty"`
+	Mechanism string   `json:"mechanism,omitempty"`
+	Tried     []string `json:"tried,omitempty"`
+	Error     string   `json:"error,omitempty"`
+	ElapsedMS int64    `json:"elapsed_ms,omitempty"`
+	// Transcript is the exchange, credentials redacted.
+	Transcript []TranscriptLine `json:"transcript,omitempty"`
+}
+
+// TranscriptLine is one line of a protocol exchange, for the helpdesk view.
+// Credentials and SASL payloads are always redacted.
+type TranscriptLine struct {
+	AtMS int64 `json:"at_ms"`
+	// From is "client", "server" or "note".
+	From string `json:"from"`
+	Text string `json:"text"`
+	// BeforeTLS marks the plaintext part of a STARTTLS connection: anyone on
+	// the path could have written or changed it.
+	BeforeTLS bool `json:"before_tls,omitempty"`
 }
 
 // Server is one ranked server of the report.

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +34,10 @@ type detectFlags struct {
 	exhaustive  bool
 	name        string
 	verbose     bool
+	login       bool
+	pwStdin     bool
+	confirm     []string
+	transcript  bool
 }
 
 func (f *detectFlags) register(cmd *cobra.Command, network bool) {
@@ -41,6 +48,10 @@ func (f *detectFlags) register(cmd *cobra.Command, network bool) {
 	fl.BoolVar(&f.exhaustive, "all", false, "wait for every source and probe instead of stopping once the answer is certain")
 	fl.StringVar(&f.name, "name", "", "your name, for %REALNAME% in settings")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log diagnostics to stderr")
+	fl.BoolVar(&f.login, "login", false, "after detection, check that your password works on the recommended servers (only over verified TLS, only to trusted or confirmed hosts)")
+	fl.BoolVar(&f.pwStdin, "password-stdin", false, "with --login: read the password from the first line of standard input (else $MAILPROBE_PASSWORD, else a prompt on a terminal)")
+	fl.StringArrayVar(&f.confirm, "confirm", nil, "with --login: HOST is your provider's server; may be repeated (settings of trust below https need it)")
+	fl.BoolVar(&f.transcript, "transcript", false, "print each probe's protocol exchange (credentials redacted)")
 	if network {
 		fl.StringVar(&f.resolver, "resolver", "", "DNS server HOST:PORT for every lookup (default: first nameserver of /etc/resolv.conf)")
 		fl.StringVar(&f.caFile, "ca-file", "", "extra trusted CA certificates (PEM) for probes and https fetches")
@@ -58,6 +69,7 @@ func (f *detectFlags) options(stderr io.Writer) (*detect.Options, error) {
 		Exhaustive: f.exhaustive,
 		RealName:   f.name,
 		LocalDir:   f.local,
+		Confirmed:  f.confirm,
 	}
 	if f.timeout <= 0 {
 		return nil, usageError{fmt.Errorf("--timeout must be positive, not %s", f.timeout)}
@@ -163,19 +175,39 @@ Exit codes: 0 verified settings found, 1 found with danger warnings,
 	return cmd
 }
 
-// detectAndPrint runs a detection with live progress on a terminal and
-// prints the report.
+// detectAndPrint runs a detection with live progress on a terminal, the
+// login check if asked, and prints the report.
 func detectAndPrint(cmd *cobra.Command, address string, o *detect.Options, f *detectFlags) error {
 	if _, err := detect.ParseAddress(address); err != nil {
 		return usageError{err}
 	}
+	if !f.login && (f.pwStdin || len(f.confirm) > 0) {
+		return usageError{errors.New("--password-stdin and --confirm go with --login")}
+	}
+	var password string
+	if f.login {
+		pw, err := readPassword(cmd, address, f.pwStdin)
+		if err != nil {
+			return err
+		}
+		password = pw
+	}
 	stderr := cmd.ErrOrStderr()
-	if fh, ok := stderr.(*os.File); ok && term.IsTerminal(int(fh.Fd())) {
+	if isTerminal(stderr) {
 		o.OnEvent = progress(stderr)
 	}
 	rep, err := detect.Run(cmd.Context(), address, o)
 	if err != nil {
 		return usageError{err}
+	}
+	if f.login {
+		confirmed := append([]string(nil), f.confirm...)
+		if !f.pwStdin && isTerminal(cmd.InOrStdin()) {
+			confirmed = append(confirmed, askConfirmations(cmd, rep, f.confirm)...)
+		}
+		if err := detect.VerifyLogin(cmd.Context(), rep, detect.LoginRequest{Password: password, Confirmed: confirmed}, o); err != nil {
+			return err
+		}
 	}
 	out := cmd.OutOrStdout()
 	if f.json {
@@ -185,12 +217,64 @@ func detectAndPrint(cmd *cobra.Command, address string, o *detect.Options, f *de
 			return err
 		}
 	} else {
-		printReport(out, rep)
+		printReport(out, rep, f.transcript)
 	}
 	if code := rep.ExitCode(); code != 0 {
 		return exitError{code}
 	}
 	return nil
+}
+
+func isTerminal(v any) bool {
+	fh, ok := v.(*os.File)
+	return ok && term.IsTerminal(int(fh.Fd()))
+}
+
+// readPassword gets the password from stdin's first line, the environment,
+// or a prompt on the terminal — never from a flag, which other users of the
+// machine could read in the process list.
+func readPassword(cmd *cobra.Command, address string, fromStdin bool) (string, error) {
+	if fromStdin {
+		line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+		if err != nil && line == "" {
+			return "", usageError{fmt.Errorf("--password-stdin: no password on standard input: %w", err)}
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	if pw := os.Getenv("MAILPROBE_PASSWORD"); pw != "" {
+		return pw, nil
+	}
+	in := cmd.InOrStdin()
+	if fh, ok := in.(*os.File); ok && term.IsTerminal(int(fh.Fd())) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "Password for %s: ", address)
+		pw, err := term.ReadPassword(int(fh.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		if err != nil {
+			return "", fmt.Errorf("reading the password: %w", err)
+		}
+		return string(pw), nil
+	}
+	return "", usageError{errors.New("--login needs the password: use --password-stdin or MAILPROBE_PASSWORD")}
+}
+
+// askConfirmations asks, on the terminal, about each recommended server whose
+// trust is below https, naming the domain it belongs to.
+func askConfirmations(cmd *cobra.Command, rep *detect.Report, already []string) []string {
+	in, out := rep.Recommended()
+	var yes []string
+	rd := bufio.NewReader(cmd.InOrStdin())
+	for _, s := range []*detect.Server{in, out} {
+		if s == nil || !s.Trust.NeedsConfirmation() || slices.Contains(already, s.Host) || slices.Contains(yes, s.Host) {
+			continue
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "\n%s was named only by %s (trust %q), not by anything %s vouches for.\nIs %s your provider's server? Send your password there? [y/N] ",
+			s.Host, joinNames(s.Sources), s.Trust, rep.Domain, s.Host)
+		answer, _ := rd.ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a == "y" || a == "yes" {
+			yes = append(yes, s.Host)
+		}
+	}
+	return yes
 }
 
 // progress prints one line per finished source and probe.

@@ -51,7 +51,7 @@ var verdictWords = map[detect.Verdict]string{
 
 // printReport writes the report for a person: the settings to copy, the
 // verdict, warnings with their fix, alternatives and sources.
-func printReport(w io.Writer, r *detect.Report) {
+func printReport(w io.Writer, r *detect.Report, transcripts bool) {
 	fmt.Fprintf(w, "%s\n%s\n", r.Address, verdictWords[r.Verdict])
 	in, out := r.Recommended()
 	printServer(w, "Incoming mail", in, r.Incoming)
@@ -95,7 +95,37 @@ func printReport(w io.Writer, r *detect.Report) {
 		fmt.Fprintf(tw, "  %s\t%s\t%dms\t%s\n", s.Name, s.Status, s.ElapsedMS, s.Detail)
 	}
 	tw.Flush()
+	if transcripts {
+		printTranscripts(w, r)
+	}
 	fmt.Fprintf(w, "\nDone in %dms. DNSSEC: %s.\n", r.ElapsedMS, r.DNSSEC)
+}
+
+// printTranscripts writes every probe's and login's exchange. Lines from
+// the plaintext part of a STARTTLS connection are marked: anyone on the path
+// could have written them.
+func printTranscripts(w io.Writer, r *detect.Report) {
+	for _, list := range [][]detect.Server{r.Incoming, r.Outgoing} {
+		for _, s := range list {
+			for _, t := range []struct {
+				what  string
+				lines []detect.TranscriptLine
+			}{{"probe", s.Probe.Transcript}, {"login", s.Login.Transcript}} {
+				if len(t.lines) == 0 {
+					continue
+				}
+				fmt.Fprintf(w, "\nTranscript: %s %s:%d (%s) %s\n", s.Protocol, s.Host, s.Port, s.Security, t.what)
+				for _, l := range t.lines {
+					dir := map[string]string{"client": "C:", "server": "S:", "note": "--"}[l.From]
+					mark := ""
+					if l.BeforeTLS {
+						mark = " (before TLS, untrusted)"
+					}
+					fmt.Fprintf(w, "  %5dms %s %s%s\n", l.AtMS, dir, l.Text, mark)
+				}
+			}
+		}
+	}
 }
 
 func printServer(w io.Writer, title string, s *detect.Server, list []detect.Server) {
@@ -121,6 +151,18 @@ func printServer(w io.Writer, title string, s *detect.Server, list []detect.Serv
 	}
 	fmt.Fprintf(tw, "  Verified:\t%s in %dms\n", verified, s.Probe.ElapsedMS)
 	fmt.Fprintf(tw, "  Found by:\t%s (trust: %s)\n", joinNames(s.Sources), s.Trust)
+	switch l := s.Login; l.Status {
+	case detect.LoginOK:
+		fmt.Fprintf(tw, "  Login:\tworks, with user name %s (%s)\n", l.Username, l.Mechanism)
+	case detect.LoginFailed:
+		fmt.Fprintf(tw, "  Login:\tFAILED with user names %s: %s\n", strings.Join(l.Tried, ", "), l.Error)
+	case detect.LoginError:
+		fmt.Fprintf(tw, "  Login:\tcould not be checked: %s\n", l.Error)
+	case detect.LoginNotTried:
+		if l.Error != "" {
+			fmt.Fprintf(tw, "  Login:\tnot tried: %s\n", l.Error)
+		}
+	}
 	tw.Flush()
 }
 

@@ -3,6 +3,7 @@ package probe
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mailsetup/mailsetup/autoconfig"
 )
 
 // attemptDelay is the Connection Attempt Delay of RFC 8305 §5 (recommended
@@ -105,6 +108,11 @@ func (p *prober) connect() *failure {
 		}
 	}
 
+	for _, a := range p.res.Addresses {
+		if a.Error != "" {
+			p.tr.note("%s: %s", netip.AddrPortFrom(a.IP, uint16(p.t.Port)), a.Error)
+		}
+	}
 	if winner < 0 {
 		if p.ctx.Err() != nil {
 			return p.netFail(p.ctx.Err(), "connecting")
@@ -114,6 +122,7 @@ func (p *prober) connect() *failure {
 	p.conn = newBudgetConn(p.ctx, won)
 	p.res.Address = netip.AddrPortFrom(addrs[winner], uint16(p.t.Port)).String()
 	p.log.Debug("connected", "address", p.res.Address)
+	p.tr.note("connected to %s in %v", p.res.Address, p.res.Addresses[winner].Connect.Round(10*time.Microsecond))
 	return nil
 }
 
@@ -271,18 +280,48 @@ func (c *budgetConn) Close() error {
 }
 
 // lineConn is a line-oriented view of a connection for the hand-written
-// parts of the protocols (all of POP3 and SMTP, IMAP before STARTTLS).
+// clients. It records what it sends and receives in the transcript.
 type lineConn struct {
 	p    *prober
-	conn net.Conn
+	conn net.Conn // written to directly
 	br   *bufio.Reader
 	name string // protocol name for messages
+	// tls: the connection is TLS whose certificate verified (handshake
+	// returns no other). Only then is server text quoted in Result.Error,
+	// and only then may a credential be sent.
+	tls bool
+	// beforeTLS: the plaintext part of a STARTTLS connection.
+	beforeTLS bool
 }
 
 const maxLine = 16 << 10
 
 func (p *prober) lines(c net.Conn, name string) *lineConn {
-	return &lineConn{p: p, conn: c, br: bufio.NewReaderSize(c, maxLine), name: name}
+	_, isTLS := c.(*tls.Conn)
+	before := !isTLS && p.t.Security != autoconfig.Plain
+	rc := &recConn{Conn: c, tr: p.tr, beforeTLS: before}
+	p.recs = append(p.recs, rc)
+	return &lineConn{p: p, conn: c, br: bufio.NewReaderSize(rc, maxLine), name: name,
+		tls: isTLS && p.verified, beforeTLS: before}
+}
+
+// flushReads records the partial lines read so far.
+func (p *prober) flushReads() {
+	for _, r := range p.recs {
+		r.flush()
+	}
+}
+
+// said quotes server text for an error message, but only text that came
+// over verified TLS: plaintext text (before STARTTLS, or from a Plain
+// server) may be anyone's, and is shown only in the transcript, marked
+// BeforeTLS where it applies (EAST "UI spoofing": an [ALERT] injected in
+// plaintext must not read as the server's word).
+func (l *lineConn) said(text string) string {
+	if !l.tls {
+		return ""
+	}
+	return fmt.Sprintf(" %q", clean(l.p.tr.scrub(text)))
 }
 
 // readLine reads one line without its CRLF. what says what was being read.
@@ -297,10 +336,29 @@ func (l *lineConn) readLine(what string) (string, *failure) {
 	return strings.TrimRight(string(b), "\r\n"), nil
 }
 
-// send writes one command line.
+// send writes one command line that carries no credential; the transcript
+// shows it through Redact all the same.
 func (l *lineConn) send(cmd string) *failure {
+	return l.write(cmd, Redact(l.p.t.Protocol, cmd))
+}
+
+// sendSecret writes a line that carries a credential (or part of a
+// command that does), and records shown instead of it. It is the only way
+// a credential leaves the probe, and it refuses unless the connection is
+// TLS whose certificate verified: DESIGN.md security rules, RFC 8314 §5.2
+// and §5.3, RFC 9051 §6.2.3, RFC 3207 §4, RFC 2595 §2.
+func (l *lineConn) sendSecret(cmd, shown string) *failure {
+	if !l.tls || !l.p.verified || l.p.login == nil {
+		return fail(StatusProtocolError, nil, "refusing to send a credential without verified TLS")
+	}
+	l.p.login.sent = true
+	return l.write(cmd, shown)
+}
+
+func (l *lineConn) write(cmd, shown string) *failure {
+	l.p.tr.add(FromClient, shown, l.beforeTLS, 0)
 	if _, err := fmt.Fprintf(l.conn, "%s\r\n", cmd); err != nil {
-		verb, _, _ := strings.Cut(cmd, " ")
+		verb, _, _ := strings.Cut(shown, " ")
 		return l.p.netFail(err, "sending "+l.name+" "+verb)
 	}
 	return nil
@@ -310,7 +368,8 @@ func (l *lineConn) send(cmd string) *failure {
 // STARTTLS/STLS. Such bytes were sent in plaintext and would be taken as
 // TLS-protected answers by a careless client (EAST response injection, CVE-2021-22947 in curl);
 // RFC 3207 §4.2 and RFC 2595 §3.1/§4 require discarding everything from before the
-// handshake, and a server that sends it is broken or tampered with.
+// handshake, and a server that sends it is broken or tampered with. The
+// bytes are in the transcript, marked BeforeTLS.
 func (l *lineConn) checkDrained() *failure {
 	if n := l.br.Buffered(); n > 0 {
 		return fail(StatusProtocolError, nil, "server sent data after STARTTLS response (%d bytes before the TLS handshake)", n)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect/probe"
@@ -55,4 +56,55 @@ func Example() {
 	// ok TLS 1.3 true
 	// certificate valid for smtp.example.test true
 	// SASL over TLS: [PLAIN LOGIN]
+}
+
+// Check a password on an IMAP server over implicit TLS. The full address is
+// tried first, then the local part; the lab server knows only the latter.
+func ExampleLogin() {
+	ca, err := certs.NewCA("Example CA")
+	if err != nil {
+		panic(err)
+	}
+	cert, err := ca.Leaf("imap.example.test")
+	if err != nil {
+		panic(err)
+	}
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	srv, err := mailserver.Serve(l, mailserver.Config{
+		Protocol: mailserver.IMAP, Security: mailserver.TLS, Cert: &cert,
+		Users: map[string]string{"alice": "correct horse"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+
+	r := probe.Login(context.Background(), probe.Target{
+		Protocol:   autoconfig.IMAP,
+		Host:       "imap.example.test",
+		Port:       l.Addr().(*net.TCPAddr).Port,
+		Security:   autoconfig.TLS,
+		Identities: []string{"example.test"},
+	}, probe.Credentials{
+		Usernames: []string{"alice@example.test", "alice"},
+		Password:  "correct horse",
+	}, &probe.Options{
+		LookupIP: func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+		},
+		RootCAs: ca.Pool(),
+	})
+	fmt.Println(r.Status, r.Username, r.Mechanism, r.Tried)
+	for _, line := range r.Transcript {
+		if line.From == probe.FromClient && strings.Contains(line.Text, "AUTHENTICATE") {
+			fmt.Println(line.Text)
+		}
+	}
+	// Output:
+	// ok alice AUTHENTICATE PLAIN [alice@example.test alice]
+	// b2 AUTHENTICATE PLAIN [redacted]
+	// b2 AUTHENTICATE PLAIN [redacted]
 }

@@ -42,7 +42,9 @@ func (p *prober) imapStartTLS() *failure {
 	if f != nil {
 		return f
 	}
-	kind, code, text := parseIMAPStatus(line)
+	// Only the kind and the capabilities are read from the plaintext
+	// greeting; its text is in the transcript alone.
+	kind, code, _ := parseIMAPStatus(line)
 	switch kind {
 	case "OK":
 	case "PREAUTH":
@@ -51,9 +53,9 @@ func (p *prober) imapStartTLS() *failure {
 		// in plaintext; refuse it (EAST; CVE-2020-12398 and kin).
 		return fail(StatusProtocolError, nil, "server greeted with PREAUTH before STARTTLS, which would leave the session in plaintext")
 	case "BYE":
-		return fail(StatusProtocolError, nil, "server refused the connection: %q", clean(text))
+		return fail(StatusProtocolError, nil, "server refused the connection (BYE)")
 	default:
-		return fail(StatusProtocolError, nil, "unexpected IMAP greeting %q", clean(line))
+		return fail(StatusProtocolError, nil, "unexpected IMAP greeting")
 	}
 
 	caps := capabilityCode(code)
@@ -76,12 +78,13 @@ func (p *prober) imapStartTLS() *failure {
 	if f != nil {
 		return f
 	}
-	if kind, _, text := parseIMAPStatus(tagged); kind != "OK" {
-		return fail(StatusProtocolError, nil, "STARTTLS refused: %s %q", kind, clean(text))
+	if kind, _, _ := parseIMAPStatus(tagged); kind != "OK" {
+		return fail(StatusProtocolError, nil, "STARTTLS refused: %s", kind)
 	}
 	if f := l.checkDrained(); f != nil {
 		return f
 	}
+	p.tr.note("STARTTLS accepted; what was said before is discarded")
 	tc, f := p.handshake(true)
 	if f != nil {
 		return f
@@ -104,11 +107,13 @@ func (p *prober) imapSession(c net.Conn, afterSTARTTLS bool) *failure {
 		}
 		kind, code, text := parseIMAPStatus(line)
 		switch kind {
-		case "OK", "PREAUTH": // PREAUTH is acceptable over TLS (and is recorded for Plain)
+		case "OK":
+		case "PREAUTH": // acceptable over TLS (and is recorded for Plain)
+			p.preauth = true
 		case "BYE":
-			return fail(StatusProtocolError, nil, "server refused the connection: %q", clean(text))
+			return fail(StatusProtocolError, nil, "server refused the connection:%s", l.said(text))
 		default:
-			return fail(StatusProtocolError, nil, "unexpected IMAP greeting %q", clean(line))
+			return fail(StatusProtocolError, nil, "unexpected IMAP greeting%s", l.said(line))
 		}
 		p.res.Greeting = clean(line)
 		caps = capabilityCode(code) // RFC 9051 §7.1: a greeting may carry them
@@ -130,9 +135,16 @@ func (p *prober) imapSession(c net.Conn, afterSTARTTLS bool) *failure {
 		p.res.STARTTLSOffered = hasFold(caps, "STARTTLS")
 	}
 
+	tag := "b2"
+	if p.login != nil {
+		if f := l.imapLogin("b2", caps); f != nil {
+			return f
+		}
+		tag = "b3"
+	}
 	p.goodbye()
-	if l.send("b2 LOGOUT") == nil { // RFC 9051 §6.1.3; the answer does not matter
-		_, _ = l.imapTagged("b2", "LOGOUT")
+	if l.send(tag+" LOGOUT") == nil { // RFC 9051 §6.1.3; the answer does not matter
+		_, _ = l.imapTagged(tag, "LOGOUT")
 	}
 	return nil
 }
@@ -153,17 +165,17 @@ func (l *lineConn) imapCapability(tag string) ([]string, *failure) {
 			caps = appendCaps(caps, rest)
 			continue
 		}
-		if f := imapBye(line); f != nil {
+		if f := l.imapBye(line); f != nil {
 			return nil, f
 		}
 		if strings.HasPrefix(line, tag+" ") {
 			if kind, _, text := parseIMAPStatus(line); kind != "OK" {
-				return nil, fail(StatusProtocolError, nil, "CAPABILITY failed: %s %q", kind, clean(text))
+				return nil, fail(StatusProtocolError, nil, "CAPABILITY failed: %s%s", kind, l.said(text))
 			}
 			return caps, nil
 		}
 		if !strings.HasPrefix(line, "* ") {
-			return nil, fail(StatusProtocolError, nil, "unexpected IMAP response to CAPABILITY: %q", clean(line))
+			return nil, fail(StatusProtocolError, nil, "unexpected IMAP response to CAPABILITY%s", l.said(line))
 		}
 	}
 	return nil, fail(StatusProtocolError, nil, "no tagged CAPABILITY response after %d lines", maxLines)
@@ -177,22 +189,24 @@ func (l *lineConn) imapTagged(tag, cmd string) (string, *failure) {
 		if f != nil {
 			return "", f
 		}
-		if f := imapBye(line); f != nil {
+		if f := l.imapBye(line); f != nil {
 			return "", f
 		}
 		if strings.HasPrefix(line, tag+" ") {
 			return line, nil
 		}
 		if !strings.HasPrefix(line, "* ") {
-			return "", fail(StatusProtocolError, nil, "unexpected IMAP response to %s: %q", cmd, clean(line))
+			return "", fail(StatusProtocolError, nil, "unexpected IMAP response to %s%s", cmd, l.said(line))
 		}
 	}
 	return "", fail(StatusProtocolError, nil, "no tagged %s response after %d lines", cmd, maxLines)
 }
 
-func imapBye(line string) *failure {
-	if kind, _, text := parseIMAPStatus(line); kind == "BYE" {
-		return fail(StatusProtocolError, nil, "server closed the session: %q", clean(text))
+func (l *lineConn) imapBye(line string) *failure {
+	if strings.HasPrefix(line, "* ") {
+		if kind, _, text := parseIMAPStatus(line); kind == "BYE" {
+			return fail(StatusProtocolError, nil, "server closed the session%s", l.said(text))
+		}
 	}
 	return nil
 }

@@ -26,7 +26,9 @@ func labServer(t *testing.T, cfg mailserver.Config) (int, *mailserver.Server) {
 	if cfg.Hostname == "" {
 		cfg.Hostname = host
 	}
-	cfg.Users = map[string]string{"alice@example.test": "secret"}
+	if cfg.Users == nil {
+		cfg.Users = map[string]string{"alice@example.test": "secret"}
+	}
 	srv, err := mailserver.Serve(l, cfg)
 	if err != nil {
 		l.Close()

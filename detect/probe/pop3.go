@@ -44,11 +44,12 @@ func (p *prober) pop3() *failure {
 		return f
 	}
 	if !okPOP3(line) {
-		return fail(StatusProtocolError, nil, "STLS refused: %q", clean(line))
+		return fail(StatusProtocolError, nil, "STLS refused%s", l.said(line))
 	}
 	if f := l.checkDrained(); f != nil {
 		return f
 	}
+	p.tr.note("STLS accepted; what was said before is discarded")
 	tc, f := p.handshake(true)
 	if f != nil {
 		return f
@@ -66,7 +67,7 @@ func (l *lineConn) pop3Greeting() (string, *failure) {
 		return "", f
 	}
 	if !okPOP3(line) { // RFC 1939 §4: the greeting is a positive response
-		return "", fail(StatusProtocolError, nil, "unexpected POP3 greeting %q", clean(line))
+		return "", fail(StatusProtocolError, nil, "unexpected POP3 greeting%s", l.said(line))
 	}
 	return clean(line), nil
 }
@@ -96,6 +97,11 @@ func (l *lineConn) pop3Session(greet bool) *failure {
 	if p.t.Security == autoconfig.Plain {
 		p.res.STARTTLSOffered = hasKeyword(capa, "STLS")
 	}
+	if p.login != nil {
+		if f := l.pop3Login(); f != nil {
+			return f
+		}
+	}
 	p.goodbye()
 	if l.send("QUIT") == nil { // RFC 1939 §6
 		_, _ = l.readLine("reading POP3 QUIT response")
@@ -117,7 +123,7 @@ func (l *lineConn) pop3Capa() ([]string, *failure) {
 		return nil, nil
 	}
 	if !okPOP3(line) {
-		return nil, fail(StatusProtocolError, nil, "unexpected POP3 CAPA response %q", clean(line))
+		return nil, fail(StatusProtocolError, nil, "unexpected POP3 CAPA response%s", l.said(line))
 	}
 	var capa []string
 	for range maxLines {

@@ -1,7 +1,8 @@
 // Package probe checks one mail server live: it connects to a (host, port,
 // security) candidate, negotiates TLS, checks the certificate the way a mail
 // client must, and reads what the server offers, without ever sending a
-// credential.
+// credential. [Login], a separate opt-in call, checks a password, and sends it
+// only over TLS whose certificate verified.
 //
 // A probe resolves the host with the caller's resolver and races the
 // addresses in the manner of Happy Eyeballs (RFC 8305): the first IPv6
@@ -22,15 +23,24 @@
 // The handshake accepts TLS 1.2 and later only (RFC 8997). It is made without
 // the library's verification so that a bad certificate can still be described;
 // the probe then verifies the served chain against the trusted roots and
-// matches the reference identifiers (the host name and, per RFC 7817 §3, the
-// email domain the caller adds) as RFC 6125 §6 asks. When the certificate
-// fails, the probe stops right after the handshake and sends nothing more.
+// matches the reference identifiers (the host name unless it came from an
+// unsigned SRV answer and, per RFC 7817 §3, the email domain the caller
+// adds) as RFC 6125 §6 asks: DNS-IDs with a wildcard only as the whole
+// left-most label, SRV-IDs (RFC 4985) for the target's service, never
+// URI-IDs. When the certificate fails, the probe stops right after the
+// handshake and sends nothing more.
 //
 // After the handshake the probe reads the greeting and the capabilities (IMAP
 // CAPABILITY, POP3 CAPA, SMTP EHLO), says goodbye (LOGOUT, QUIT) and closes.
 // Plain targets are read in plaintext so that the engine can rank and warn
 // about them. The whole probe runs within one budget (Options.Timeout and the
 // context's deadline, whichever ends first); no goroutine outlives [Probe].
+//
+// Every probe and login check keeps a transcript ([Line]) of the protocol
+// exchange for helpdesk staff: credentials redacted, lines printable and
+// bounded, and whatever was said in plaintext before a STARTTLS handshake
+// marked as untrusted. Text the server sent in plaintext never reaches any
+// other field of a Result (EAST "UI spoofing").
 package probe
 
 import (
@@ -67,8 +77,15 @@ type Target struct {
 	// Identities are further reference identifiers the certificate may
 	// match besides Host, such as the email domain (RFC 7817 §3). Only pass
 	// names the user or a DNSSEC-secure answer vouches for: a match on any of
-	// them makes the certificate valid.
+	// them makes the certificate valid. A certificate may match them as a
+	// DNS-ID or as an SRV-ID for the target's service ("_imaps.example.org").
 	Identities []string
+	// HostNotReference says that Host is not a reference identifier: it
+	// came from an SRV answer that was not DNSSEC-secure (RFC 7817 §3, RFC
+	// 6186 §6), so only Identities count. Host is still connected to and
+	// sent as SNI, and CertInfo.HostMatches tells whether the certificate
+	// names it (for a "confirm this host" question).
+	HostNotReference bool
 }
 
 // Options tune a probe. A nil *Options is the zero value, which is usable
@@ -83,13 +100,14 @@ type Options struct {
 	// RootCAs are the trust anchors of the certificate check; nil means the
 	// system roots.
 	RootCAs *x509.CertPool
-	// Timeout is the budget of the whole probe, DefaultTimeout when zero.
-	// The deadline of the context passed to Probe applies too.
+	// Timeout is the budget of the whole probe, DefaultTimeout when zero;
+	// for Login, the budget of each connection, DefaultLoginTimeout when
+	// zero. The deadline of the context passed applies too.
 	Timeout time.Duration
 	// Now is the clock of the certificate expiry check; nil means time.Now.
 	Now func() time.Time
 	// Logger receives debug records of the probe's steps; nil discards
-	// them. No credential is ever sent, so none can be logged.
+	// them. Credentials are never logged, nor any protocol line.
 	Logger *slog.Logger
 	// ClientName is the name given in SMTP EHLO. Empty means the address
 	// literal of the local end of the connection ("[192.0.2.1]",
@@ -163,10 +181,13 @@ type Result struct {
 	STARTTLSOffered bool
 	// Greeting is the server greeting received over TLS (in plaintext for
 	// Plain targets). It is empty for STARTTLS targets: the protocols send no
-	// greeting after the upgrade and the plaintext one is never kept.
+	// greeting after the upgrade and the plaintext one is never kept (it is
+	// in the Transcript, marked BeforeTLS).
 	Greeting string
 	// Elapsed is how long the probe took.
 	Elapsed time.Duration
+	// Transcript is the protocol exchange, redacted and bounded.
+	Transcript []Line
 }
 
 // AddrResult is one connection attempt.
@@ -199,8 +220,15 @@ type CertInfo struct {
 	DNSNames []string
 	// NotBefore and NotAfter bound the leaf's validity.
 	NotBefore, NotAfter time.Time
-	// MatchedName is the reference identifier the leaf matched.
+	// MatchedName is the reference identifier the leaf matched: a DNS
+	// name or IP, or an SRV-ID such as "_imaps.example.org".
 	MatchedName string
+	// HostMatches reports that the leaf is valid for Target.Host, whether
+	// or not Host was a reference identifier (Target.HostNotReference).
+	HostMatches bool
+	// SRVNames are the leaf's SRVName subject alternative names (RFC 4985),
+	// lower case, such as "_imaps.example.org".
+	SRVNames []string
 	// Chain is the DER of the served chain, leaf first, as served (for DANE).
 	Chain [][]byte
 }
@@ -211,7 +239,16 @@ type CertInfo struct {
 // opts means the zero Options.
 func Probe(ctx context.Context, t Target, opts *Options) Result {
 	start := time.Now()
-	o := withDefaults(opts)
+	tr := newTranscript(start)
+	p := runProber(ctx, t, withDefaults(opts, DefaultTimeout), tr, nil, start)
+	p.res.Elapsed = time.Since(start)
+	p.res.Transcript = tr.snapshot()
+	return p.res
+}
+
+// runProber runs one connection to t: the probe, and the login attempt a
+// when it is not nil. The outcome is in the prober's res.
+func runProber(ctx context.Context, t Target, o Options, tr *transcript, a *attempt, start time.Time) *prober {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 
@@ -221,26 +258,32 @@ func Probe(ctx context.Context, t Target, opts *Options) Result {
 		o:     o,
 		res:   Result{Target: t},
 		where: net.JoinHostPort(t.Host, strconv.Itoa(t.Port)),
+		tr:    tr,
+		login: a,
 	}
 	if d, ok := ctx.Deadline(); ok {
-		p.budget = d.Sub(start).Round(time.Millisecond)
+		p.budget = time.Until(d).Round(time.Millisecond)
 	}
 	p.log = o.Logger.With("protocol", string(t.Protocol), "server", p.where, "security", string(t.Security))
 	p.log.Debug("probe started")
+	tr.note("%s %s %s", strings.ToUpper(string(t.Protocol)), p.where, t.Security)
 
-	if f := p.run(); f != nil {
+	f := p.run()
+	p.flushReads()
+	if f != nil {
 		p.res.Status = f.status
 		p.res.Error = "probe: " + p.where + ": " + f.Error()
+		p.failed = f
+		tr.note("error: %s", f.Error())
 	} else {
 		p.res.Status = StatusOK
 	}
-	p.res.Elapsed = time.Since(start)
 	p.log.Debug("probe finished", "status", string(p.res.Status), "error", p.res.Error,
-		"address", p.res.Address, "elapsed", p.res.Elapsed)
-	return p.res
+		"address", p.res.Address, "elapsed", time.Since(start))
+	return p
 }
 
-func withDefaults(opts *Options) Options {
+func withDefaults(opts *Options, timeout time.Duration) Options {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -250,7 +293,7 @@ func withDefaults(opts *Options) Options {
 		o.Dial = d.DialContext
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
+		o.Timeout = timeout
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -271,6 +314,13 @@ type prober struct {
 	log    *slog.Logger
 	conn   *budgetConn   // the connection in use, once connected
 	budget time.Duration // the time the probe had, for messages
+
+	tr       *transcript
+	recs     []*recConn // the readers recording into tr
+	verified bool       // a TLS handshake completed and its certificate verified
+	preauth  bool       // the IMAP server greeted PREAUTH (over TLS)
+	login    *attempt   // the login attempt, nil for Probe
+	failed   *failure   // why the connection failed, after runProber
 }
 
 // failure is why a probe failed: a status and a message saying what failed.
@@ -286,6 +336,8 @@ func (f *failure) Error() string {
 	}
 	return f.msg + ": " + f.err.Error()
 }
+
+func (f *failure) Unwrap() error { return f.err }
 
 func fail(status Status, err error, format string, args ...any) *failure {
 	return &failure{status: status, msg: fmt.Sprintf(format, args...), err: err}

@@ -366,10 +366,13 @@ func TestTLSVersion(t *testing.T) {
 				c.Close()
 			}
 			r := probe.Probe(context.Background(), probe.Target{Protocol: autoconfig.IMAP, Host: host, Port: port, Security: sec}, options(t))
-			want(t, r, probe.StatusTLSError, "TLS handshake failed")
+			want(t, r, probe.StatusTLSError, "TLS handshake failed: the server offers no TLS 1.2 or later")
 			if r.Cert != nil || r.TLSVersion != "" {
 				t.Errorf("Cert, TLSVersion = %+v, %q; want none", r.Cert, r.TLSVersion)
 			}
+			// Login goes no further.
+			l := probe.Login(context.Background(), probe.Target{Protocol: autoconfig.IMAP, Host: host, Port: port, Security: sec}, bothUsers, options(t))
+			wantLogin(t, l, probe.LoginNotTried, "no TLS 1.2 or later")
 		})
 	}
 }
@@ -637,6 +640,8 @@ func TestNoLeak(t *testing.T) {
 		{"race loser", script{proto: "smtp"}, autoconfig.STARTTLS, true},
 		{"timeout", script{proto: "pop3", silent: true}, autoconfig.TLS, false},
 		{"bad cert", script{proto: "imap", implicit: true}, autoconfig.TLS, false},
+		{"login", script{proto: "smtp", users: map[string]string{localUser: labPass}}, autoconfig.STARTTLS, false},
+		{"login cancelled", script{proto: "imap", users: map[string]string{fullUser: labPass}, moreSASL: true}, autoconfig.STARTTLS, false},
 	} {
 		s := tc.s
 		s.cert = must(ca(t).Leaf(host))
@@ -660,7 +665,9 @@ func TestNoLeak(t *testing.T) {
 				return d.DialContext(ctx, network, addr)
 			}
 		}
-		probe.Probe(context.Background(), probe.Target{Protocol: autoconfig.Protocol(s.proto), Host: host, Port: port, Security: tc.sec}, opts)
+		tg := probe.Target{Protocol: autoconfig.Protocol(s.proto), Host: host, Port: port, Security: tc.sec}
+		probe.Probe(context.Background(), tg, opts)
+		probe.Login(context.Background(), tg, bothUsers, opts)
 		s.stop()
 		if err := goleak.Find(ignore); err != nil {
 			t.Errorf("%s: goroutines left after Probe: %v", tc.name, err)

@@ -3,9 +3,12 @@ package probe_test
 import (
 	"bufio"
 	"crypto/tls"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -35,6 +38,14 @@ type script struct {
 	silent  bool   // accept and never speak
 	mute    bool   // finish the TLS handshake (implicit) and never speak
 	flood   bool   // greet with an endless line
+	spam    int    // IMAP: untagged lines sent before each CAPABILITY response
+
+	// Authentication, accepted in plaintext too (as a stripping attacker
+	// would) so that a test sees any credential the client lets slip.
+	users     map[string]string // user name → password
+	caps      []string          // over TLS instead of the defaults: IMAP capabilities, POP3 CAPA lines, SMTP EHLO keywords
+	authReply string            // sent instead of the verdict on credentials (%[1]s is the IMAP tag)
+	moreSASL  bool              // send one more challenge after the SASL response
 
 	*state // made by listen
 }
@@ -44,6 +55,7 @@ type state struct {
 	mu      sync.Mutex
 	plain   []string // commands received in plaintext
 	overTLS []string // commands received over TLS
+	creds   []scriptCred
 	wg      sync.WaitGroup
 	lns     []net.Listener
 	conns   map[net.Conn]bool
@@ -112,6 +124,18 @@ func (s *script) stop() {
 	s.wg.Wait()
 }
 
+// scriptCred is a credential a script received.
+type scriptCred struct {
+	mech, user, pass string
+	tls              bool
+}
+
+func (s *script) credentials() []scriptCred {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]scriptCred(nil), s.creds...)
+}
+
 func (s *script) received() (plain, overTLS []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -150,12 +174,35 @@ func (s *script) handle(raw net.Conn) {
 	}
 	br := bufio.NewReader(conn)
 	io.WriteString(conn, s.greet())
+	c := &sconn{}
 	for {
 		line, err := br.ReadString('\n')
 		if err != nil {
 			return
 		}
 		line = strings.TrimRight(line, "\r\n")
+		// IMAP literals (RFC 9051 §4.3): a synchronising one is invited
+		// with "+", then its octets and the rest of the command follow.
+		for s.proto == "imap" {
+			m := literalRE.FindStringSubmatch(line)
+			if m == nil {
+				break
+			}
+			if m[2] == "" {
+				io.WriteString(conn, "+ Ready for literal data\r\n")
+			}
+			n, _ := strconv.Atoi(m[1])
+			data := make([]byte, n)
+			if _, err := io.ReadFull(br, data); err != nil {
+				return
+			}
+			next, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			line += "\r\n" + string(data) + strings.TrimRight(next, "\r\n")
+		}
+		c.tlsOn = tlsOn
 		s.mu.Lock()
 		if tlsOn {
 			s.overTLS = append(s.overTLS, line)
@@ -164,7 +211,7 @@ func (s *script) handle(raw net.Conn) {
 		}
 		s.mu.Unlock()
 
-		reply, upgrade, done := s.respond(line, tlsOn)
+		reply, upgrade, done := s.respond(c, line)
 		io.WriteString(conn, reply)
 		if upgrade && s.later != "" {
 			time.Sleep(50 * time.Millisecond)
@@ -206,20 +253,152 @@ func (s *script) starttls(normal, tag string) (string, bool) {
 	return normal + s.inject, true
 }
 
-func (s *script) respond(line string, tlsOn bool) (reply string, upgrade, done bool) {
+// sconn is the state of one scripted connection.
+type sconn struct {
+	tlsOn      bool
+	pending    string // the SASL exchange under way: "PLAIN" or "LOGIN-user"/"LOGIN-pass"
+	tag        string // IMAP: the tag of the pending AUTHENTICATE
+	user       string // POP3 USER, SASL LOGIN user name
+	challenged bool   // moreSASL: the extra challenge was sent
+}
+
+var literalRE = regexp.MustCompile(`\{(\d+)(\+?)\}$`)
+
+// verdict checks credentials and records them.
+func (s *script) verdict(c *sconn, mech, user, pass string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.creds = append(s.creds, scriptCred{mech, user, pass, c.tlsOn})
+	want, ok := s.users[user]
+	return ok && want == pass
+}
+
+// plainSASL decodes a SASL PLAIN response.
+func plainSASL(b64 string) (user, pass string) {
+	b, _ := base64.StdEncoding.DecodeString(b64)
+	parts := strings.Split(string(b), "\x00")
+	if len(parts) != 3 {
+		return "", ""
+	}
+	return parts[1], parts[2]
+}
+
+// imapArgs splits IMAP arguments: atoms, quoted strings, literals.
+func imapArgs(s string) []string {
+	var args []string
+	for s = strings.TrimLeft(s, " "); s != ""; s = strings.TrimLeft(s, " ") {
+		switch {
+		case s[0] == '"':
+			var b strings.Builder
+			i := 1
+			for ; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+				b.WriteByte(s[i])
+			}
+			args, s = append(args, b.String()), s[min(i+1, len(s)):]
+		case s[0] == '{':
+			end := strings.Index(s, "}\r\n")
+			n, _ := strconv.Atoi(strings.TrimSuffix(s[1:end], "+"))
+			data := s[end+3:]
+			args, s = append(args, data[:n]), data[n:]
+		default:
+			a, rest, _ := strings.Cut(s, " ")
+			args, s = append(args, a), rest
+		}
+	}
+	return args
+}
+
+// saslStep answers a line of a pending SASL exchange.
+func (s *script) saslStep(c *sconn, line string) string {
+	var no, more, ok string
+	switch s.proto {
+	case "imap":
+		no, more, ok = c.tag+" NO [AUTHENTICATIONFAILED] Authentication failed\r\n", "+ more\r\n", c.tag+" OK Logged in\r\n"
+	case "pop3":
+		no, more, ok = "-ERR [AUTH] Authentication failed\r\n", "+ more\r\n", "+OK Logged in\r\n"
+	default:
+		no, more, ok = "535 5.7.8 Authentication credentials invalid\r\n", "334 bW9yZQ==\r\n", "235 2.7.0 Authentication successful\r\n"
+	}
+	if line == "*" {
+		c.pending, c.challenged = "", false
+		return map[string]string{"imap": c.tag + " BAD Authentication cancelled\r\n", "pop3": "-ERR Authentication cancelled\r\n",
+			"smtp": "501 5.7.0 Authentication cancelled\r\n"}[s.proto]
+	}
+	var user, pass string
+	switch c.pending {
+	case "LOGIN-user":
+		b, _ := base64.StdEncoding.DecodeString(line)
+		c.user, c.pending = string(b), "LOGIN-pass"
+		return "334 UGFzc3dvcmQ6\r\n"
+	case "LOGIN-pass":
+		b, _ := base64.StdEncoding.DecodeString(line)
+		user, pass = c.user, string(b)
+	default:
+		user, pass = plainSASL(line)
+	}
+	if s.moreSASL && !c.challenged {
+		c.challenged = true
+		return more
+	}
+	mech := strings.TrimSuffix(strings.TrimSuffix(c.pending, "-pass"), "-user")
+	c.pending = ""
+	return s.authVerdict(c, mech, user, pass, ok, no)
+}
+
+func (s *script) authVerdict(c *sconn, mech, user, pass, ok, no string) string {
+	good := s.verdict(c, mech, user, pass)
+	switch {
+	case s.authReply != "":
+		return strings.ReplaceAll(s.authReply, "%[1]s", c.tag)
+	case good:
+		return ok
+	}
+	return no
+}
+
+func (s *script) respond(c *sconn, line string) (reply string, upgrade, done bool) {
+	tlsOn := c.tlsOn
+	if c.pending != "" {
+		return s.saslStep(c, line), false, false
+	}
 	switch s.proto {
 	case "imap":
 		tag, cmd, _ := strings.Cut(line, " ")
+		cmd, args, _ := strings.Cut(cmd, " ")
+		c.tag = tag
 		switch strings.ToUpper(cmd) {
 		case "CAPABILITY":
 			caps := "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN ID"
+			if s.caps != nil {
+				caps = strings.Join(s.caps, " ")
+			}
 			if !tlsOn {
 				caps = "IMAP4rev1 LOGINDISABLED"
 				if !s.noSTARTTLS {
 					caps += " STARTTLS"
 				}
 			}
-			return "* CAPABILITY " + caps + "\r\n" + tag + " OK CAPABILITY completed\r\n", false, false
+			spam := strings.Repeat("* OK still here\r\n", s.spam)
+			return spam + "* CAPABILITY " + caps + "\r\n" + tag + " OK CAPABILITY completed\r\n", false, false
+		case "LOGIN":
+			a := imapArgs(args)
+			if len(a) != 2 {
+				return tag + " BAD syntax\r\n", false, false
+			}
+			return s.authVerdict(c, "LOGIN", a[0], a[1], tag+" OK Logged in\r\n", tag+" NO [AUTHENTICATIONFAILED] Invalid credentials\r\n"), false, false
+		case "AUTHENTICATE":
+			mech, ir, hasIR := strings.Cut(args, " ")
+			if !strings.EqualFold(mech, "PLAIN") {
+				return tag + " NO unsupported mechanism\r\n", false, false
+			}
+			c.pending = "PLAIN"
+			if !hasIR {
+				return "+ \r\n", false, false
+			}
+			return s.saslStep(c, ir), false, false
 		case "STARTTLS":
 			if tlsOn {
 				return tag + " BAD already in TLS\r\n", false, false
@@ -231,10 +410,31 @@ func (s *script) respond(line string, tlsOn bool) (reply string, upgrade, done b
 		}
 		return tag + " BAD unknown command\r\n", false, false
 	case "pop3":
+		verb, arg, _ := strings.Cut(line, " ")
+		switch strings.ToUpper(verb) {
+		case "USER":
+			c.user = arg
+			return "+OK\r\n", false, false
+		case "PASS":
+			return s.authVerdict(c, "USER", c.user, arg, "+OK Logged in\r\n", "-ERR [AUTH] Invalid credentials\r\n"), false, false
+		case "AUTH":
+			mech, ir, hasIR := strings.Cut(arg, " ")
+			if !strings.EqualFold(mech, "PLAIN") {
+				return "-ERR unsupported mechanism\r\n", false, false
+			}
+			c.pending = "PLAIN"
+			if !hasIR {
+				return "+ \r\n", false, false
+			}
+			return s.saslStep(c, ir), false, false
+		}
 		switch strings.ToUpper(line) {
 		case "CAPA":
 			if s.noCAPA {
 				return "-ERR unknown command\r\n", false, false
+			}
+			if tlsOn && s.caps != nil {
+				return "+OK Capability list follows\r\n" + strings.Join(s.caps, "\r\n") + "\r\n.\r\n", false, false
 			}
 			if tlsOn {
 				return "+OK Capability list follows\r\nTOP\r\nUSER\r\nSASL PLAIN LOGIN\r\n..DOTTED\r\n.\r\n", false, false
@@ -256,7 +456,11 @@ func (s *script) respond(line string, tlsOn bool) (reply string, upgrade, done b
 		switch strings.ToUpper(verb) {
 		case "EHLO":
 			r := "250-mail.example.test greets " + arg + "\r\n250-PIPELINING\r\n"
-			if tlsOn {
+			if tlsOn && s.caps != nil {
+				for _, c := range s.caps {
+					r += "250-" + c + "\r\n"
+				}
+			} else if tlsOn {
 				r += "250-AUTH PLAIN LOGIN\r\n"
 			} else {
 				r += "250-AUTH X-PLAINTEXT-ONLY\r\n"
@@ -270,6 +474,20 @@ func (s *script) respond(line string, tlsOn bool) (reply string, upgrade, done b
 			return r, up, false
 		case "QUIT":
 			return "221 2.0.0 Bye\r\n", false, true
+		case "AUTH":
+			mech, ir, hasIR := strings.Cut(arg, " ")
+			switch strings.ToUpper(mech) {
+			case "PLAIN":
+				c.pending = "PLAIN"
+				if !hasIR {
+					return "334 \r\n", false, false
+				}
+				return s.saslStep(c, ir), false, false
+			case "LOGIN":
+				c.pending = "LOGIN-user"
+				return "334 VXNlcm5hbWU6\r\n", false, false
+			}
+			return "504 5.5.4 unsupported mechanism\r\n", false, false
 		}
 		return "500 5.5.1 unknown command\r\n", false, false
 	}

@@ -56,6 +56,7 @@ func (p *prober) smtp() *failure {
 	if f := l.checkDrained(); f != nil {
 		return f
 	}
+	p.tr.note("STARTTLS accepted; what was said before is discarded")
 	tc, f := p.handshake(true)
 	if f != nil {
 		return f
@@ -98,6 +99,11 @@ func (p *prober) smtpSession(c net.Conn, greet bool) *failure {
 	if p.t.Security == autoconfig.Plain {
 		p.res.STARTTLSOffered = hasKeyword(ehlo, "STARTTLS")
 	}
+	if p.login != nil {
+		if f := l.smtpLogin(tp); f != nil {
+			return f
+		}
+	}
 	p.goodbye()
 	if l.send("QUIT") == nil { // RFC 5321 §4.1.1.10
 		_, _ = l.smtpReply(tp, 221, "reading SMTP QUIT reply")
@@ -137,14 +143,20 @@ func (l *lineConn) smtpReply(tp *textproto.Reader, want int, what string) (strin
 	if err == nil {
 		return msg, nil
 	}
+	return l.smtpReplyErr(err, what)
+}
+
+// smtpReplyErr describes an error of textproto.Reader.ReadResponse. The
+// server's text is quoted only over verified TLS (see lineConn.said).
+func (l *lineConn) smtpReplyErr(err error, what string) (string, *failure) {
 	var te *textproto.Error
 	if errors.As(err, &te) {
 		first, _, _ := strings.Cut(te.Msg, "\n")
-		return "", fail(StatusProtocolError, nil, "%s: server replied %d %q", what, te.Code, clean(first))
+		return "", fail(StatusProtocolError, nil, "%s: server replied %d%s", what, te.Code, l.said(first))
 	}
 	var pe textproto.ProtocolError
 	if errors.As(err, &pe) {
-		return "", fail(StatusProtocolError, nil, "%s: malformed SMTP reply (%s)", what, clean(string(pe)))
+		return "", fail(StatusProtocolError, nil, "%s: malformed SMTP reply%s", what, l.said(string(pe)))
 	}
 	return "", l.p.netFail(err, what)
 }

@@ -8,13 +8,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/mailsetup/mailsetup/internal/lab/mailserver"
 )
 
 // Password is the password of every lab account.
 const Password = "correct horse battery staple"
+
+// LocalOnlyUser is a lab account whose servers know it only by its local
+// part: carol@D fails, carol works.
+const LocalOnlyUser = "carol"
 
 // User is the lab account of a scenario domain.
 func User(domain string) string { return "alice@" + domain }
@@ -530,8 +533,9 @@ func (l *Lab) build() error {
 	l.ISPDB = "https://" + ispdbHost + "/v1.1/"
 	for _, s := range Scenarios {
 		l.Users[User(s.Domain)] = Password
-		l.Users["alice"] = Password
 	}
+	l.Users["alice"] = Password
+	l.Users[LocalOnlyUser] = Password // known only by its local part
 	for _, s := range Scenarios {
 		if err := s.setup(l, s.Domain); err != nil {
 			return fmt.Errorf("lab: scenario %s: %w", s.Domain, err)
@@ -571,6 +575,3 @@ func WriteLocalDir(dir string) error {
 	}
 	return os.WriteFile(filepath.Join(dir, "local.test.xml"), []byte(LocalConfig()), 0o644)
 }
-
-// settle is how long a test may wait for the lab's goroutines to stop.
-const settle = 5 * time.Second

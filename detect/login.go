@@ -1,0 +1,144 @@
+package detect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/mailsetup/mailsetup/detect/probe"
+	"github.com/mailsetup/mailsetup/detect/resolver"
+)
+
+// Login statuses of the report contract.
+const (
+	LoginOK       = "ok"
+	LoginFailed   = "failed"
+	LoginNotTried = "not-tried"
+	LoginError    = "error"
+)
+
+// ErrNoPassword is returned by [VerifyLogin] for an empty password.
+var ErrNoPassword = errors.New("detect: no password given")
+
+// LoginRequest is what the user gives for the opt-in login check.
+type LoginRequest struct {
+	// Password is sent only as [VerifyLogin] says.
+	Password string
+	// Confirmed are the host names the user confirmed as their provider's
+	// servers, after seeing which domain they belong to. Settings whose trust
+	// is below https are tried only when their host is here.
+	Confirmed []string
+}
+
+// VerifyLogin checks that the password works on the recommended incoming and
+// outgoing servers of rep, and records the outcome in their Login fields.
+// It is a separate step after discovery: no credential is ever sent while
+// discovering.
+//
+// The password goes to a server only when all of this holds (DESIGN.md
+// security rules, RFC 8314 §5.3, RFC 7817 §3):
+//   - the server is the recommended one of its direction, so its probe
+//     verified TLS (implicit or STARTTLS; never plaintext);
+//   - its trust is https or better, or the user confirmed its host;
+//   - the login connection's TLS passes the same verification again, before
+//     anything is sent (the probe package refuses otherwise).
+//
+// The full address is tried first as user name, then the local part (and the
+// user name the source gave, if different, before both); the report says
+// which worked. SMTP AUTH is checked too. VerifyLogin returns an error only
+// for an unusable request; every server's outcome is in rep.
+func VerifyLogin(ctx context.Context, rep *Report, req LoginRequest, opts *Options) error {
+	if req.Password == "" {
+		return ErrNoPassword
+	}
+	o, err := opts.withDefaults()
+	if err != nil {
+		return err
+	}
+	addr, err := ParseAddress(rep.Address)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	type job struct {
+		s   *Server
+		res chan probe.LoginResult
+	}
+	var jobs []job
+	for _, list := range [][]Server{rep.Incoming, rep.Outgoing} {
+		for i := range list {
+			s := &list[i]
+			if i > 0 || !s.Recommended {
+				s.Login = LoginReport{Status: LoginNotTried, Error: "not the recommended server"}
+				continue
+			}
+			confirmed := isConfirmed(s.Host, req.Confirmed) || isConfirmed(s.Host, o.Confirmed)
+			if s.Trust.NeedsConfirmation() && !confirmed {
+				s.Login = LoginReport{Status: LoginNotTried,
+					Error: fmt.Sprintf("%s comes from a source of trust %q: confirm it is your provider's server first", s.Host, s.Trust)}
+				continue
+			}
+			t := probeTarget(s, addr, confirmed)
+			users := loginUsers(s.Username, addr)
+			j := job{s, make(chan probe.LoginResult, 1)}
+			jobs = append(jobs, j)
+			po := probeOptions(o)
+			go func() {
+				j.res <- probe.Login(ctx, t, probe.Credentials{Usernames: users, Password: req.Password}, po)
+			}()
+		}
+	}
+	for _, j := range jobs {
+		r := <-j.res
+		j.s.Login = LoginReport{Status: string(r.Status), Username: r.Username, Mechanism: r.Mechanism,
+			Tried: r.Tried, Error: r.Error, ElapsedMS: r.Elapsed.Milliseconds(), Transcript: transcript(r.Transcript)}
+	}
+	return nil
+}
+
+// isConfirmed reports whether the user confirmed host.
+func isConfirmed(host string, confirmed []string) bool {
+	return slices.ContainsFunc(confirmed, func(h string) bool { return strings.EqualFold(strings.TrimSuffix(h, "."), host) })
+}
+
+// loginUsers are the user names to try, best first.
+func loginUsers(configured string, a Address) []string {
+	users := []string{}
+	for _, u := range []string{configured, a.String(), a.LocalPart} {
+		if u != "" && !slices.Contains(users, u) {
+			users = append(users, u)
+		}
+	}
+	return users
+}
+
+// probeTarget is the probe target of a server. Its host is a reference
+// identifier for the certificate unless it came only from an unsigned SRV
+// answer and the user did not confirm it (RFC 7817 §3, RFC 6186 §6).
+func probeTarget(s *Server, a Address, confirmed bool) probe.Target {
+	// A host from a DNSSEC-secure SRV answer has trust dnssec and counts.
+	return probe.Target{
+		Protocol:         s.Protocol,
+		Host:             s.Host,
+		Port:             s.Port,
+		Security:         s.Security,
+		Identities:       []string{a.Domain}, // RFC 7817 §3: the email domain
+		HostNotReference: s.Trust == TrustDNS && slices.Contains(s.Sources, SourceSRV) && !confirmed,
+	}
+}
+
+func probeOptions(o Options) *probe.Options {
+	return &probe.Options{
+		LookupIP: func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return resolver.LookupIP(ctx, o.Resolver, host)
+		},
+		Dial:    o.Dial,
+		RootCAs: o.RootCAs,
+		Timeout: o.ProbeTimeout,
+		Logger:  o.Logger,
+	}
+}
