@@ -98,9 +98,17 @@ func warnings(rep *Report) []Warning {
 			}
 			if s.Security == autoconfig.STARTTLS && s.Probe.Status == ProbeProtocolError && !s.Probe.STARTTLSOffered ||
 				s.Security == autoconfig.Plain && s.Probe.Status == ProbeOK && !s.Probe.STARTTLSOffered {
+				evidence := "It answered in plaintext only"
+				if s.Security == autoconfig.STARTTLS {
+					evidence = fmt.Sprintf("The settings from %s say this port uses STARTTLS, yet the server's answer did not offer it", joinSources(s.Sources))
+				}
+				instead := "Use an implicit-TLS port (993, 995, 465) or another network, and ask the admin to enable TLS."
+				if alt := firstVerifiedTLS(list); alt != nil {
+					instead = fmt.Sprintf("Use %s (%s), which was verified, instead.", alt.HostPort(), alt.Security)
+				}
 				add(WarnSTARTTLSMissing, sev, s,
-					fmt.Sprintf("%s does not offer STARTTLS: either it has no TLS, or someone on the path stripped it.", s.HostPort()),
-					"Never fall back to an unencrypted connection. Use an implicit-TLS port (993, 995, 465) or another network, and ask the admin to enable STARTTLS.")
+					fmt.Sprintf("%s: %s. Either the server has no TLS, or someone between you and it removed STARTTLS from the answer (a stripping attack) so that a client falls back to sending your password and mail in the clear.", s.HostPort(), evidence),
+					"Never let the client fall back to an unencrypted connection (security \"STARTTLS\", not \"if available\"). "+instead)
 			}
 		}
 		if !top.Recommended {
@@ -136,6 +144,18 @@ func warnings(rep *Report) []Warning {
 		}
 	}
 	return ws
+}
+
+// firstVerifiedTLS returns the first server of list whose probe verified
+// implicit TLS or STARTTLS.
+func firstVerifiedTLS(list []Server) *Server {
+	for i := range list {
+		s := &list[i]
+		if s.Security != autoconfig.Plain && s.Probe.Status == ProbeOK && s.Probe.Cert != nil && s.Probe.Cert.Valid {
+			return s
+		}
+	}
+	return nil
 }
 
 // confirmed reports whether a needs-confirmation warning already names host.

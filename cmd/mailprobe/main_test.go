@@ -19,9 +19,50 @@ import (
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runCLIInput(t, "", args...)
+}
+
+func runCLIInput(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, strings.NewReader(""), &out, &errb)
+	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+func TestLoginFlags(t *testing.T) {
+	t.Setenv("MAILPROBE_PASSWORD", "")
+	code, stdout, stderr := runCLIInput(t, lab.Password+"\n", "demo", "--login", "--password-stdin", "--json")
+	if code != exitOK {
+		t.Fatalf("mailprobe demo --login --password-stdin = exit %d; stderr %s", code, stderr)
+	}
+	var rep detect.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	in, out := rep.Recommended()
+	if in.Login.Status != detect.LoginOK || out.Login.Status != detect.LoginOK || in.Login.Username != lab.User("demo.test") {
+		t.Errorf("login = %+v / %+v, want ok as %s for both", in.Login, out.Login, lab.User("demo.test"))
+	}
+	if strings.Contains(stdout, lab.Password) {
+		t.Errorf("the report contains the password")
+	}
+
+	t.Setenv("MAILPROBE_PASSWORD", "wrong password")
+	code, stdout, _ = runCLI(t, "demo", "--login")
+	if code != exitOK || !strings.Contains(stdout, "FAILED") {
+		t.Errorf("mailprobe demo --login with a wrong password = exit %d, output:\n%s\nwant exit 0 and FAILED", code, stdout)
+	}
+
+	t.Setenv("MAILPROBE_PASSWORD", "")
+	for _, args := range [][]string{
+		{"demo", "--login"},             // no password anywhere, stdin not a terminal
+		{"demo", "--password-stdin"},    // without --login
+		{"demo", "--confirm", "x.test"}, // without --login
+	} {
+		if code, _, stderr := runCLI(t, args...); code != exitUsage {
+			t.Errorf("mailprobe %v = exit %d (%s), want %d", args, code, stderr, exitUsage)
+		}
+	}
 }
 
 func TestUsageErrors(t *testing.T) {

@@ -136,17 +136,15 @@ func (p *prober) imapSession(c net.Conn, afterSTARTTLS bool) *failure {
 	}
 
 	tag := "b2"
+	var loginErr *failure
 	if p.login != nil {
-		if f := l.imapLogin("b2", caps); f != nil {
-			return f
-		}
-		tag = "b3"
+		loginErr, tag = l.imapLogin("b2", caps), "b3"
 	}
 	p.goodbye()
 	if l.send(tag+" LOGOUT") == nil { // RFC 9051 §6.1.3; the answer does not matter
 		_, _ = l.imapTagged(tag, "LOGOUT")
 	}
-	return nil
+	return loginErr
 }
 
 // imapCapability sends CAPABILITY with tag and collects the untagged

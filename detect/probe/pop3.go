@@ -97,16 +97,15 @@ func (l *lineConn) pop3Session(greet bool) *failure {
 	if p.t.Security == autoconfig.Plain {
 		p.res.STARTTLSOffered = hasKeyword(capa, "STLS")
 	}
+	var loginErr *failure
 	if p.login != nil {
-		if f := l.pop3Login(); f != nil {
-			return f
-		}
+		loginErr = l.pop3Login()
 	}
 	p.goodbye()
 	if l.send("QUIT") == nil { // RFC 1939 §6
 		_, _ = l.readLine("reading POP3 QUIT response")
 	}
-	return nil
+	return loginErr
 }
 
 // pop3Capa issues CAPA (RFC 2449 §5) and returns the capability lines; nil

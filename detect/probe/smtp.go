@@ -99,16 +99,15 @@ func (p *prober) smtpSession(c net.Conn, greet bool) *failure {
 	if p.t.Security == autoconfig.Plain {
 		p.res.STARTTLSOffered = hasKeyword(ehlo, "STARTTLS")
 	}
+	var loginErr *failure
 	if p.login != nil {
-		if f := l.smtpLogin(tp); f != nil {
-			return f
-		}
+		loginErr = l.smtpLogin(tp)
 	}
 	p.goodbye()
 	if l.send("QUIT") == nil { // RFC 5321 §4.1.1.10
 		_, _ = l.smtpReply(tp, 221, "reading SMTP QUIT reply")
 	}
-	return nil
+	return loginErr
 }
 
 // smtpEHLO sends EHLO and returns the keyword lines (the lines after the

@@ -22,8 +22,8 @@ type Line struct {
 	From string
 	// Text is one protocol line without its CRLF, redacted, printable:
 	// control bytes, invalid UTF-8 and invisible formatting characters are
-	// written as \xNN. It is at most 512 bytes; a longer line is cut and
-	// says how long it was.
+	// written as \xNN. It holds at most MaxLineText bytes of the line; a
+	// longer line is cut and ends with a marker saying how long it was.
 	Text string
 	// BeforeTLS marks what was sent or received in plaintext on a connection
 	// that was to be protected by TLS: the plaintext part of a STARTTLS
