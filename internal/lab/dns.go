@@ -102,17 +102,27 @@ func (l *Lab) startDNS() error {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	pc, err := net.ListenPacket("udp", addr)
-	if err != nil {
-		return fmt.Errorf("lab: DNS listen: %w", err)
+	// UDP and TCP on the same port: a random UDP port may be taken for TCP,
+	// so try a few.
+	var pc net.PacketConn
+	var ln net.Listener
+	for try := 0; ; try++ {
+		p, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return fmt.Errorf("lab: DNS listen: %w", err)
+		}
+		t, err := net.Listen("tcp", p.LocalAddr().String())
+		if err == nil {
+			pc, ln = p, t
+			break
+		}
+		p.Close()
+		if try == 10 || !strings.HasSuffix(addr, ":0") {
+			return fmt.Errorf("lab: DNS listen: %w", err)
+		}
 	}
 	if u, ok := pc.(*net.UDPConn); ok {
 		_ = u.SetReadBuffer(4 << 20) // a burst of parallel runs must not overflow it
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		pc.Close()
-		return fmt.Errorf("lab: DNS listen: %w", err)
 	}
 	l.DNSAddr = pc.LocalAddr().String()
 	mux := dns.NewServeMux()
