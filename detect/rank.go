@@ -143,6 +143,9 @@ func probeReport(res probe.Result) ProbeReport {
 	if c := res.Cert; c != nil {
 		p.Cert = &CertReport{Valid: c.Valid, Problem: c.Problem, Error: c.Error, Subject: c.Subject, Issuer: c.Issuer,
 			DNSNames: c.DNSNames, MatchedName: c.MatchedName}
+		if len(c.Chain) > 0 {
+			p.Cert.SPKISHA256 = spkiSHA256(c.Chain[0])
+		}
 		if !c.NotBefore.IsZero() {
 			p.Cert.NotBefore = c.NotBefore.UTC().Format(time.RFC3339)
 		}

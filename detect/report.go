@@ -108,6 +108,9 @@ type CertReport struct {
 	MatchedName string   `json:"matched_name,omitempty"`
 	NotBefore   string   `json:"not_before,omitempty"`
 	NotAfter    string   `json:"not_after,omitempty"`
+	// SPKISHA256 is the hex SHA-256 of the leaf's public key, the data of a
+	// DANE-EE "3 1 1" TLSA record.
+	SPKISHA256 string `json:"spki_sha256,omitempty"`
 }
 
 // ProbeReport is what the live probe of a server saw.
