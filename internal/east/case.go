@@ -77,6 +77,18 @@ type Hook struct {
 	Message string
 }
 
+// Status is an IMAP status response that replaces the server's own
+// (override_login, override_authenticate, override_select).
+type Status struct {
+	// Tag is the response's tag: "<tag>" stands for the command's, "*" is
+	// untagged.
+	Tag string
+	// Rest follows the tag: " NO [REFERRAL ...] text\r\n".
+	Rest string
+	// OK: the response is OK, so the command succeeded.
+	OK bool
+}
+
 // Case is one corpus file, read into the behaviour the scripted server
 // plays. The byte strings are what goes on the wire.
 type Case struct {
@@ -124,6 +136,9 @@ type Case struct {
 	Override map[string]string
 	// Hooks maps a lower-case command name to the case's oracle on it.
 	Hooks map[string]Hook
+	// Statuses replace the IMAP server's final answer to "login",
+	// "authenticate" and "select" (override_login, ...).
+	Statuses map[string]Status
 
 	// Fields are the top-level field names, in file order.
 	Fields []string
@@ -160,7 +175,7 @@ var fieldSets = map[autoconfig.Protocol][]string{
 	autoconfig.IMAP: {"state", "greeting", "response_after_greeting", "caps", "caps_auth", "caps_tls",
 		"caps_tls_auth", "starttls_response", "starttls_transition", "ignore_commands", "ignore_commands_tls",
 		"hide_commands", "response_after_tls", "override_response", "cert", "implicit_tls",
-		"hook_login", "hook_authenticate", "hook_select"},
+		"hook_login", "hook_authenticate", "hook_select", "override_login", "override_authenticate", "override_select"},
 	autoconfig.POP3: {"greeting", "capa", "capa_auth", "capa_tls", "capa_tls_auth", "stls_response",
 		"stls_make_transition", "hide_commands", "ignore_commands_tls", "implicit_tls", "cert", "override_response"},
 	autoconfig.SMTP: {"greeting", "capabilities", "capabilities_tls", "stls_response", "stls_make_transition",
@@ -458,6 +473,72 @@ func (c *Case) fillIMAP() {
 	}
 	c.AfterTLS = c.optString("response_after_tls")
 	c.Ignore = c.stringList("ignore_commands")
+	c.Statuses = map[string]Status{}
+	for _, cmd := range []string{"login", "authenticate", "select"} {
+		v, ok := c.Value.Field("override_" + cmd)
+		if !ok || v.IsIdent("None") {
+			continue
+		}
+		st, err := imapStatus(v)
+		if err != nil {
+			c.unsupported("override_%s: %v", cmd, err)
+			continue
+		}
+		c.Statuses[cmd] = st
+	}
+}
+
+// imapStatus reads Some(Ok|No|Bad(tag: ..., code: ..., text: ...)).
+func imapStatus(v Value) (Status, error) {
+	if v.Kind != KindTuple || v.Name != "Some" || len(v.Items) != 1 {
+		return Status{}, fmt.Errorf("%s is not Some(status) or None", v)
+	}
+	v = v.Items[0]
+	kinds := map[string]string{"Ok": "OK", "No": "NO", "Bad": "BAD"}
+	kind, ok := kinds[v.Name]
+	if v.Kind != KindStruct || !ok {
+		return Status{}, fmt.Errorf("status %s is not Ok, No or Bad(tag: ..., code: ..., text: ...)", v)
+	}
+	st := Status{Tag: "*", OK: kind == "OK"}
+	for _, f := range v.Fields {
+		switch f.Name {
+		case "tag", "code", "text":
+		default:
+			return Status{}, fmt.Errorf("status field %s not known", f.Name)
+		}
+	}
+	if tag, ok := v.Field("tag"); ok && !tag.IsIdent("None") {
+		if tag.Kind != KindTuple || tag.Name != "Some" || len(tag.Items) != 1 {
+			return Status{}, fmt.Errorf("status tag %s is not Some(...) or None", tag)
+		}
+		s, err := atomText(tag.Items[0])
+		if err != nil {
+			return Status{}, err
+		}
+		st.Tag = s
+	}
+	var b strings.Builder
+	b.WriteString(" " + kind)
+	if code, ok := v.Field("code"); ok && !code.IsIdent("None") {
+		if code.Kind != KindTuple || code.Name != "Some" || len(code.Items) != 1 {
+			return Status{}, fmt.Errorf("status code %s is not Some(...) or None", code)
+		}
+		s, err := imapCode(code.Items[0])
+		if err != nil {
+			return Status{}, err
+		}
+		b.WriteString(" [" + s + "]")
+	}
+	text, _ := v.Field("text")
+	if text.Kind == KindTuple && text.Name == "Text" && len(text.Items) == 1 {
+		text = text.Items[0]
+	}
+	if text.Kind != KindString || strings.ContainsAny(text.Str, "\r\n") {
+		return Status{}, fmt.Errorf("status text %s is not Text(string)", text)
+	}
+	b.WriteString(" " + text.Str + "\r\n")
+	st.Rest = b.String()
+	return st, nil
 }
 
 func (c *Case) unsupported(format string, args ...any) {

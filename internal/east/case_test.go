@@ -36,6 +36,7 @@ func TestLoadCorpus(t *testing.T) {
 
 func loadCase(t *testing.T, name string) *east.Case {
 	t.Helper()
+	requireCorpus(t)
 	c, err := east.LoadCase(corpusDir, filepath.Join(corpusDir, filepath.FromSlash(name)+".ron"))
 	if err != nil {
 		t.Fatalf("LoadCase(%s) = %v", name, err)
@@ -111,8 +112,8 @@ func TestLoadCase(t *testing.T) {
 		}},
 		{"testcases/pop3/others/greeting/ok_escape", east.Case{
 			Role: east.RoleCase, Cert: east.CertNone, CertPath: "<not needed>", Transition: true,
-			Greeting:         "+OK \x1b[31;1;4mPOP3\x1b[0m server ready.\r\n",
-			Caps:             []string{}, CapsTLS: []string{}, CapsAuth: []string{}, CapsTLSAuth: []string{},
+			Greeting: "+OK \x1b[31;1;4mPOP3\x1b[0m server ready.\r\n",
+			Caps:     []string{}, CapsTLS: []string{}, CapsAuth: []string{}, CapsTLSAuth: []string{},
 			STARTTLSResponse: "+OK Begin fake TLS negotiation now.\r\n",
 		}},
 		{"testcases/smtp/Negotiation/O_1", east.Case{
@@ -167,6 +168,9 @@ func TestLoadCase(t *testing.T) {
 			if want.Hooks == nil {
 				want.Hooks = map[string]east.Hook{}
 			}
+			if want.Statuses == nil && c.Protocol == autoconfig.IMAP {
+				want.Statuses = map[string]east.Status{}
+			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("LoadCase(%s) =\n%#v\nwant\n%#v", tt.name, got, want)
 			}
@@ -181,7 +185,7 @@ func withoutSource(c east.Case) east.Case {
 		Role: c.Role, ImplicitTLS: c.ImplicitTLS, Cert: c.Cert, CertPath: c.CertPath, Authenticated: c.Authenticated,
 		Greeting: c.Greeting, AfterGreeting: c.AfterGreeting, Caps: c.Caps, CapsTLS: c.CapsTLS, CapsAuth: c.CapsAuth,
 		CapsTLSAuth: c.CapsTLSAuth, STARTTLSResponse: c.STARTTLSResponse, Transition: c.Transition, AfterTLS: c.AfterTLS,
-		Ignore: c.Ignore, IgnoreTLS: c.IgnoreTLS, Hide: c.Hide, Override: c.Override, Hooks: c.Hooks,
+		Ignore: c.Ignore, IgnoreTLS: c.IgnoreTLS, Hide: c.Hide, Override: c.Override, Hooks: c.Hooks, Statuses: c.Statuses,
 		Unknown: c.Unknown, Unsupported: c.Unsupported, Uncommented: c.Uncommented,
 	}
 }
@@ -194,7 +198,7 @@ func TestNotApplicable(t *testing.T) {
 		name, file, src, why string
 	}{
 		{"unknown field", "imap/x.ron", `(` + imapBase + ` oracle: true)`, "field not implemented by the server: oracle"},
-		{"override of a response", "imap/x.ron", `(` + imapBase + ` override_select: Some(No(tag: None, code: None, text: Text("x"))))`, "override_select"},
+		{"override of a response", "imap/x.ron", `(` + imapBase + ` override_select: Some(Bye(code: None, text: Text("x"))))`, "override_select: status Bye"},
 		{"pop3 field in imap", "imap/x.ron", `(` + imapBase + ` stls_response: "x")`, "stls_response"},
 		{"unknown certificate", "smtp/x.ron", `(capabilities: [], capabilities_tls: [], cert: Cert(crt_path: "certs/x.pem", key_path: "k"), implicit_tls: false)`, `unknown certificate "certs/x.pem"`},
 		{"unknown capability", "smtp/x.ron", `(capabilities: [Teleport], capabilities_tls: [], ` + base + `)`, "SMTP capability Teleport not known"},
@@ -256,6 +260,7 @@ func TestVariants(t *testing.T) {
 		{"testcases/imap/Buffering/B_1", []string{"~ignore_commands_tls", "~starttls_response", "~all"}},
 		{"testcases/imap/Buffering/B_2", []string{"~starttls_response#1", "~starttls_response#2", "~starttls_response#3", "~response_after_tls"}},
 		{"testcases/imap/Negotiation/L_1_A", []string{"~override_login", "~override_authenticate", "~all"}},
+		{"testcases/imap/Negotiation/M_1_A", []string{"~override_select"}},
 		{"testcases/smtp/Buffering/B_1", []string{"~ignore_commands_tls", "~stls_response", "~all"}},
 		// A commented-out second greeting is no variant, nor are the
 		// lines after it.
@@ -275,6 +280,13 @@ func TestVariants(t *testing.T) {
 				t.Errorf("Variants() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+
+	// L_1_A's login referral (RFC 2221) renders as imap-codec writes it.
+	v0 := loadCase(t, "testcases/imap/Negotiation/L_1_A").Variants()[0]
+	want := east.Status{Tag: "<tag>", Rest: " NO [REFERRAL IMAP://;AUTH=*@attacker.example.org:243/] try another server.\r\n"}
+	if got := v0.Statuses["login"]; got != want || v0.NotApplicable() != "" {
+		t.Errorf("L_1_A~override_login Statuses[login], NotApplicable = %+v, %q; want %+v, applicable", got, v0.NotApplicable(), want)
 	}
 
 	// The suffix injection of B_2, step 2, is what the variant plays.

@@ -49,11 +49,18 @@ var usernames = []string{"alice@example.org", "alice"}
 // /work/main/internal/east.
 var corpusDir = filepath.Join("..", "..", "..", "shared", "corpus", "east")
 
-func loadCorpus(t *testing.T) []*east.Case {
+// requireCorpus stops the test with a clear message when the corpus is
+// missing.
+func requireCorpus(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(filepath.Join(corpusDir, "testcases")); err != nil {
 		t.Fatalf("EAST corpus missing: want the fake-mail-server test cases at %s (shared/corpus/east beside the checkout, see shared/SOURCES.md): %v", corpusDir, err)
 	}
+}
+
+func loadCorpus(t *testing.T) []*east.Case {
+	t.Helper()
+	requireCorpus(t)
 	cases, err := east.LoadCorpus(corpusDir)
 	if err != nil {
 		t.Fatalf("LoadCorpus(%s) = %v", corpusDir, err)
@@ -168,10 +175,11 @@ func play(c *east.Case, w *world) *outcome {
 //	    certificate that deserves it;
 //	(b) no pre-TLS data used: the greeting, capabilities and SASL
 //	    mechanisms reported, and the mechanism the login chose, were sent
-//	    over TLS;
+//	    over TLS; a transcript marks what crossed in plaintext BeforeTLS;
 //	(c) no credential without verified TLS: the probe sends none; the login
 //	    sends them over TLS only, and none unless the certificate is valid;
-//	    the password never crosses in plaintext, even encoded;
+//	    the password never crosses in plaintext, even encoded, nor shows in
+//	    a transcript or an error;
 //	(d) no plaintext fallback: no ok for a STARTTLS target whose server never
 //	    did TLS;
 //	(e) the case's hooks (hook_login: Terminate("Vulnerability, proceeded in
@@ -212,8 +220,9 @@ func judge(o *outcome) []string {
 		}
 		return ""
 	}
+	tlsTokens := tokens(overTLS)
 	for _, cp := range o.probe.Capabilities {
-		if !containsFold(overTLS, cp) {
+		if !tlsTokens[strings.ToUpper(cp)] {
 			add("(b) probe: capability %q was not received over TLS%s", cp, from(cp))
 		}
 	}
@@ -225,7 +234,7 @@ func judge(o *outcome) []string {
 	if g := o.probe.Greeting; g != "" && !strings.Contains(overTLS, g) {
 		add("(b) probe: greeting %q was not received over TLS%s", g, from(g))
 	}
-	if o.probe.LoginDisabled && !containsFold(overTLS, "LOGINDISABLED") {
+	if o.probe.LoginDisabled && !tlsTokens["LOGINDISABLED"] {
 		add("(b) probe: LOGINDISABLED was not received over TLS")
 	}
 	if m := saslOf(o.login.Mechanism); m != "" {
@@ -235,7 +244,36 @@ func judge(o *outcome) []string {
 		}
 	}
 
+	for _, tr := range []struct {
+		who   string
+		lines []probe.Line
+		recs  []east.ConnRecord
+	}{{"probe", o.probe.Transcript, o.probeRecs}, {"login", o.login.Transcript, o.loginRecs}} {
+		// A server line the transcript presents as protected must not be one
+		// that only ever crossed in plaintext (lines it escaped are not
+		// compared).
+		plainLines, tlsLines := lineSet(tr.recs, false), lineSet(tr.recs, true)
+		for _, l := range tr.lines {
+			if l.From == probe.FromServer && !l.BeforeTLS && plainLines[l.Text] && !tlsLines[l.Text] {
+				add("(b) %s transcript: plaintext line %q not marked BeforeTLS", tr.who, l.Text)
+			}
+		}
+	}
+
 	// (c)
+	for _, tr := range []struct {
+		who, text string
+		lines     []probe.Line
+	}{{"probe", o.probe.Error, o.probe.Transcript}, {"login", o.login.Error, o.login.Transcript}} {
+		var b strings.Builder
+		b.WriteString(tr.text + "\n")
+		for _, l := range tr.lines {
+			b.WriteString(l.Text + "\n")
+		}
+		if east.Reveals([]byte(b.String()), password) {
+			add("(c) %s: the password appears in the transcript or error", tr.who)
+		}
+	}
 	for i, r := range o.probeRecs {
 		for _, cr := range r.Credentials {
 			add("(c) probe: sent a credential (%s, connection %d, TLS %v); a probe must send none", cr.Command, i+1, cr.TLS)
@@ -300,6 +338,37 @@ func sent(recs []east.ConnRecord, tls bool) string {
 		lines = append(lines, l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lineSet are the lines the server sent over TLS (or in plaintext),
+// without line endings.
+func lineSet(recs []east.ConnRecord, tls bool) map[string]bool {
+	set := map[string]bool{}
+	for _, r := range recs {
+		for _, l := range strings.Split(string(east.Data(r.Sent, tls)), "\n") {
+			if l = strings.TrimSuffix(l, "\r"); l != "" {
+				set[l] = true
+			}
+		}
+	}
+	return set
+}
+
+// tokens are the capabilities text can carry, upper case: every line (a
+// POP3 CAPA line), every line without an SMTP reply code (an EHLO keyword
+// line), and every word (an IMAP capability atom).
+func tokens(text string) map[string]bool {
+	set := map[string]bool{}
+	for _, line := range strings.Split(strings.ToUpper(text), "\n") {
+		set[strings.TrimSpace(line)] = true
+		if len(line) > 4 && (strings.HasPrefix(line[3:], "-") || strings.HasPrefix(line[3:], " ")) {
+			set[strings.TrimSpace(line[4:])] = true
+		}
+		for _, w := range strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '[' || r == ']' }) {
+			set[w] = true
+		}
+	}
+	return set
 }
 
 func received(r east.ConnRecord) []byte {

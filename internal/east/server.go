@@ -284,7 +284,7 @@ func (s *Server) handle(conn net.Conn, rec *ConnRecord) {
 		err = ss.smtp()
 	}
 	ss.update(func(r *ConnRecord) {
-		if r.End == "" {
+		if r.End == "" && err != nil {
 			r.End = err.Error()
 		}
 	})
@@ -724,6 +724,9 @@ func (ss *session) imapNotAuthenticated(cmd imapCmd, tls bool) (authenticated, l
 		if ss.hook("login", tls) {
 			return false, false, ss.end("hook_login: Terminate")
 		}
+		if st, ok := c.Statuses["login"]; ok {
+			return st.OK, false, ss.sendStatus(st, tag)
+		}
 		return true, false, ss.send(tag + " OK login done.\r\n")
 	case "AUTHENTICATE":
 		return ss.imapAuthenticate(cmd, tls)
@@ -784,7 +787,19 @@ func (ss *session) imapAuthenticate(cmd imapCmd, tls bool) (authenticated, logou
 		}
 		return false, false, ss.send(tag + " NO not supported.\r\n")
 	}
+	if st, ok := ss.c.Statuses["authenticate"]; ok {
+		return st.OK, false, ss.sendStatus(st, tag)
+	}
 	return true, false, ss.send(tag + " OK authenticate done.\r\n")
+}
+
+// sendStatus sends an override_* status; its tag "<tag>" becomes the
+// command's tag.
+func (ss *session) sendStatus(st Status, tag string) error {
+	if st.Tag != "<tag>" {
+		tag = st.Tag
+	}
+	return ss.send(tag + st.Rest)
 }
 
 // saslCredential decodes SASL data sent with mechanism mech. For LOGIN,
@@ -855,6 +870,9 @@ func (ss *session) imapAuthenticated(cmd imapCmd, tls bool) (logout bool, err er
 	case "SELECT", "EXAMINE":
 		if ss.hook("select", tls) {
 			return false, ss.end("hook_select: Terminate")
+		}
+		if st, ok := c.Statuses["select"]; ok {
+			return false, ss.sendStatus(st, tag)
 		}
 		if !slices.Contains(imapFolders, cmd.args[0]) && !strings.EqualFold(cmd.args[0], "INBOX") {
 			return false, ss.send(tag + " NO no such folder.\r\n")
