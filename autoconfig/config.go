@@ -138,3 +138,24 @@ func (v Vars) Expand(s string) string {
 	add("%REALNAME%", v.RealName)
 	return strings.NewReplacer(pairs...).Replace(s)
 }
+
+// Account says whom settings are for, for the formats that describe a whole
+// account (Thunderbird prefs, Apple profiles, the QR payload) rather than a
+// provider.
+type Account struct {
+	// Address is the email address.
+	Address string
+	// Name is the person's name shown to recipients; may be empty.
+	Name string
+	// Description names the account in the client's list; empty means the
+	// address.
+	Description string
+}
+
+// TLSA is the DANE-EE record data of one served key: the SHA-256 of a
+// server's SubjectPublicKeyInfo, for "3 1 1" records (RFC 7671 §5.1).
+type TLSA struct {
+	Host       string
+	Port       int
+	SPKISHA256 []byte
+}
