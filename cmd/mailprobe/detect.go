@@ -192,13 +192,9 @@ func detectAndPrint(cmd *cobra.Command, address string, o *detect.Options, f *de
 		}
 		password = pw
 	}
-	stderr := cmd.ErrOrStderr()
-	if isTerminal(stderr) {
-		o.OnEvent = progress(stderr)
-	}
-	rep, err := detect.Run(cmd.Context(), address, o)
+	rep, err := runDetection(cmd, address, o)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	if f.login {
 		confirmed := append([]string(nil), f.confirm...)
@@ -223,6 +219,19 @@ func detectAndPrint(cmd *cobra.Command, address string, o *detect.Options, f *de
 		return exitError{code}
 	}
 	return nil
+}
+
+// runDetection runs a detection, with live progress on stderr when it is a
+// terminal.
+func runDetection(cmd *cobra.Command, address string, o *detect.Options) (*detect.Report, error) {
+	if isTerminal(cmd.ErrOrStderr()) {
+		o.OnEvent = progress(cmd.ErrOrStderr())
+	}
+	rep, err := detect.Run(cmd.Context(), address, o)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return rep, nil
 }
 
 func isTerminal(v any) bool {

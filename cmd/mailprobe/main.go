@@ -54,11 +54,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	err := root.ExecuteContext(ctx)
 	var ee exitError
 	var ue usageError
+	var ce *codedError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
+	case errors.As(err, &ce):
+		fmt.Fprintln(stderr, "mailprobe:", err)
+		return ce.code
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, "mailprobe:", err)
 		return exitUsage
@@ -79,6 +83,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newDetectCmd(), newDemoCmd())
+	root.AddCommand(newDetectCmd(), newDemoCmd(), newExportCmd(), newRecordsCmd())
 	return root
 }

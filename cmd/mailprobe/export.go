@@ -1,0 +1,334 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/report"
+)
+
+// exportFormats are the formats of `mailprobe export`, with what each is for.
+var exportFormats = []struct{ name, about string }{
+	{"autoconfig", "Mozilla config-v1.1.xml: host it at autoconfig.DOMAIN for Thunderbird, Evolution, KMail, K-9, FairEmail"},
+	{"thunderbird", "user.js for a Thunderbird profile: creates the account at the next start"},
+	{"apple", ".mobileconfig profile for iPhone, iPad and Mac (optionally signed)"},
+	{"autodiscover", "Autodiscover POX response: host it at autodiscover.DOMAIN for Outlook and Thunderbird"},
+	{"qr", "PNG QR code for Thunderbird for Android (Import from Thunderbird desktop)"},
+	{"json", "the JSON report (contract version 1)"},
+	{"html", "a self-contained HTML report for a helpdesk ticket"},
+	{"zone", "DNS records to publish: SRV (RFC 6186/8314), TLSA 3 1 1, autoconfig/autodiscover names"},
+}
+
+type exportFlags struct {
+	detectFlags
+	format     string
+	from       string
+	out        string
+	allServers bool
+	forUser    bool
+	includePW  bool
+	signCert   string
+	signKey    string
+	signP12    string
+	webHost    string
+}
+
+func newExportCmd() *cobra.Command {
+	var f exportFlags
+	var names []string
+	for _, e := range exportFormats {
+		names = append(names, e.name)
+	}
+	cmd := &cobra.Command{
+		Use:   "export --format FORMAT (ADDRESS | --from report.json)",
+		Short: "Export verified settings for a mail client, a web server, DNS or a ticket",
+		Long: "Export the verified settings of a fresh detection of ADDRESS, or of a saved JSON report (--from).\n" +
+			"Only servers whose probe verified TLS are exported. Formats:\n\n" + formatList() +
+			"\nPasswords are never written unless --include-password is given, and then only into a signed\n" +
+			"Apple profile or the QR code, with a warning.",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageError{fmt.Errorf("export takes at most one address, got %d", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(names, f.format) {
+				return usageError{fmt.Errorf("--format must be one of %s", strings.Join(names, ", "))}
+			}
+			rep, err := f.report(cmd, args)
+			if err != nil {
+				return err
+			}
+			data, err := f.export(cmd, rep)
+			if err != nil {
+				return err
+			}
+			return f.write(cmd, data)
+		},
+	}
+	f.detectFlags.register(cmd, true)
+	fl := cmd.Flags()
+	fl.StringVar(&f.format, "format", "", "one of: "+strings.Join(names, ", "))
+	fl.StringVar(&f.from, "from", "", "export from this saved JSON report instead of detecting again")
+	fl.StringVarP(&f.out, "output", "o", "", "write to FILE instead of standard output")
+	fl.BoolVar(&f.allServers, "all-servers", false, "include the verified alternatives, not only the recommended servers (autoconfig, autodiscover, zone)")
+	fl.BoolVar(&f.forUser, "for-user", false, "autoconfig/autodiscover: write this user's name instead of %EMAILADDRESS% placeholders")
+	fl.BoolVar(&f.includePW, "include-password", false, "apple (signed only) and qr: put the password in (read as --login reads it)")
+	fl.StringVar(&f.signCert, "sign-cert", "", "apple: sign with this certificate (PEM, chain allowed)")
+	fl.StringVar(&f.signKey, "sign-key", "", "apple: the signing key (PEM)")
+	fl.StringVar(&f.signP12, "sign-p12", "", "apple: sign with this PKCS#12 file (its password from $MAILPROBE_P12_PASSWORD)")
+	fl.StringVar(&f.webHost, "web-host", "", "zone: the web server hosting autoconfig and Autodiscover (adds CNAME and SRV records)")
+	return cmd
+}
+
+func formatList() string {
+	var b strings.Builder
+	for _, e := range exportFormats {
+		fmt.Fprintf(&b, "  %-13s %s\n", e.name, e.about)
+	}
+	return b.String()
+}
+
+// report returns the report to export: a saved one or a fresh detection.
+func (f *exportFlags) report(cmd *cobra.Command, args []string) (*detect.Report, error) {
+	switch {
+	case f.from != "" && len(args) == 1:
+		return nil, usageError{errors.New("give an address or --from, not both")}
+	case f.from != "":
+		return readReport(f.from)
+	case len(args) == 0:
+		return nil, usageError{errors.New("give the address to detect, or --from report.json")}
+	}
+	o, err := f.options(cmd.ErrOrStderr())
+	if err != nil {
+		return nil, err
+	}
+	rep, err := runDetection(cmd, args[0], o)
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// readReport reads a saved JSON report and checks it is one we can read.
+func readReport(path string) (*detect.Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--from: %w", err)}
+	}
+	var rep detect.Report
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&rep); err != nil {
+		return nil, usageError{fmt.Errorf("--from: %s is not a JSON report: %w", path, err)}
+	}
+	if rep.Version != detect.ReportVersion {
+		return nil, usageError{fmt.Errorf("--from: %s has report version %d; this mailprobe reads version %d", path, rep.Version, detect.ReportVersion)}
+	}
+	if _, err := detect.ParseAddress(rep.Address); err != nil {
+		return nil, usageError{fmt.Errorf("--from: %s: %w", path, err)}
+	}
+	return &rep, nil
+}
+
+// export renders the report in the chosen format.
+func (f *exportFlags) export(cmd *cobra.Command, rep *detect.Report) ([]byte, error) {
+	stderr := cmd.ErrOrStderr()
+	if f.includePW && f.format != "apple" && f.format != "qr" {
+		return nil, usageError{fmt.Errorf("--include-password: the %s format never carries a password", f.format)}
+	}
+	if (f.signCert != "" || f.signKey != "" || f.signP12 != "") && f.format != "apple" {
+		return nil, usageError{errors.New("--sign-cert, --sign-key and --sign-p12 go with --format apple")}
+	}
+	var buf bytes.Buffer
+	switch f.format {
+	case "json":
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		err := enc.Encode(rep)
+		return buf.Bytes(), err
+	case "html":
+		err := report.WriteHTML(&buf, rep, nil)
+		return buf.Bytes(), err
+	}
+
+	cfg := rep.Config(&detect.ConfigOptions{
+		All:          f.allServers || f.format == "zone",
+		Placeholders: !f.forUser && (f.format == "autoconfig" || f.format == "autodiscover"),
+	})
+	if cfg == nil {
+		return nil, exitErrorf(exitNothing, "nothing to export: no server of %s was verified (verdict %s)", rep.Address, rep.Verdict)
+	}
+	for _, w := range rep.Warnings {
+		if w.Severity != detect.SeverityInfo {
+			fmt.Fprintf(stderr, "mailprobe: note: %s [%s] %s\n", w.Severity, w.Code, w.Message)
+		}
+	}
+	acct := rep.Account(f.name)
+	var err error
+	switch f.format {
+	case "autoconfig":
+		err = autoconfig.WriteMozilla(&buf, cfg)
+	case "autodiscover":
+		err = autoconfig.WriteAutodiscover(&buf, cfg)
+	case "thunderbird":
+		err = autoconfig.WriteThunderbirdPrefs(&buf, cfg, acct, nil)
+	case "zone":
+		err = autoconfig.WriteZone(&buf, rep.Domain, cfg, rep.TLSA(), &autoconfig.ZoneOptions{WebHost: f.webHost})
+	case "apple":
+		opts := &autoconfig.AppleOptions{}
+		if opts.Signer, err = f.signer(); err != nil {
+			return nil, err
+		}
+		if f.includePW {
+			if opts.Signer == nil {
+				return nil, usageError{errors.New("--include-password: an Apple profile carries a password only when signed (--sign-cert/--sign-key or --sign-p12)")}
+			}
+			if opts.Password, err = readPassword(cmd, rep.Address, f.pwStdin); err != nil {
+				return nil, err
+			}
+			opts.IncludePassword = true
+			fmt.Fprintln(stderr, "mailprobe: warning: the profile holds the password readably; delete the file once it is installed")
+		}
+		err = autoconfig.WriteAppleProfile(&buf, cfg, acct, opts)
+	case "qr":
+		opts := &autoconfig.QROptions{}
+		if f.includePW {
+			if opts.Password, err = readPassword(cmd, rep.Address, f.pwStdin); err != nil {
+				return nil, err
+			}
+			opts.IncludePassword = true
+			fmt.Fprintln(stderr, "mailprobe: warning: the QR code holds the password in clear text; anyone who sees or photographs it can log in")
+		}
+		var payload []byte
+		if payload, err = autoconfig.QRPayload(cfg, acct, opts); err == nil {
+			var png []byte
+			png, err = autoconfig.QRPNG(payload, 512)
+			buf.Write(png)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", f.format, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// signer loads the Apple profile signing identity, if one was given.
+func (f *exportFlags) signer() (*autoconfig.Signer, error) {
+	switch {
+	case f.signP12 != "" && (f.signCert != "" || f.signKey != ""):
+		return nil, usageError{errors.New("give --sign-p12 or --sign-cert/--sign-key, not both")}
+	case f.signP12 != "":
+		data, err := os.ReadFile(f.signP12)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--sign-p12: %w", err)}
+		}
+		s, err := autoconfig.LoadSignerP12(data, os.Getenv("MAILPROBE_P12_PASSWORD"))
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--sign-p12: %w", err)}
+		}
+		return s, nil
+	case f.signCert != "" || f.signKey != "":
+		if f.signCert == "" || f.signKey == "" {
+			return nil, usageError{errors.New("--sign-cert and --sign-key go together")}
+		}
+		certPEM, err := os.ReadFile(f.signCert)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--sign-cert: %w", err)}
+		}
+		keyPEM, err := os.ReadFile(f.signKey)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--sign-key: %w", err)}
+		}
+		s, err := autoconfig.LoadSignerPEM(certPEM, keyPEM)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--sign-cert/--sign-key: %w", err)}
+		}
+		return s, nil
+	}
+	return nil, nil
+}
+
+// write sends the export to -o FILE or standard output. Binary output is
+// not written to a terminal.
+func (f *exportFlags) write(cmd *cobra.Command, data []byte) error {
+	if f.out == "" {
+		out := cmd.OutOrStdout()
+		if (f.format == "qr" || f.format == "apple") && isTerminal(out) {
+			return usageError{fmt.Errorf("the %s format is binary: use -o FILE", f.format)}
+		}
+		_, err := out.Write(data)
+		return err
+	}
+	mode := os.FileMode(0o644)
+	if f.includePW {
+		mode = 0o600
+	}
+	if err := os.WriteFile(f.out, data, mode); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "mailprobe: wrote %s (%d bytes)\n", f.out, len(data))
+	return nil
+}
+
+func exitErrorf(code int, format string, args ...any) error {
+	return &codedError{code: code, err: fmt.Errorf(format, args...)}
+}
+
+// codedError is an error with its own exit code, printed by run.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e *codedError) Error() string { return e.err.Error() }
+
+func newRecordsCmd() *cobra.Command {
+	var f detectFlags
+	var webHost, address string
+	cmd := &cobra.Command{
+		Use:   "records DOMAIN",
+		Short: "Print the DNS records a domain should publish, from what was verified",
+		Long: `Detect and verify the mail servers of DOMAIN (as postmaster@DOMAIN, or --address), then print,
+as zone-file text, the records that make mail clients find them: SRV records of RFC 6186 and
+RFC 8314 (implicit TLS first, "." for services not offered), TLSA 3 1 1 records of the keys the
+servers presented, and the autoconfig/autodiscover host names.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("records takes one domain, got %d arguments", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if address == "" {
+				address = "postmaster@" + strings.TrimSuffix(args[0], ".")
+			}
+			o, err := f.options(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			rep, err := runDetection(cmd, address, o)
+			if err != nil {
+				return err
+			}
+			cfg := rep.Config(&detect.ConfigOptions{All: true})
+			if cfg == nil {
+				return exitErrorf(exitNothing, "no server of %s was verified: nothing to publish yet (verdict %s)", rep.Domain, rep.Verdict)
+			}
+			return autoconfig.WriteZone(cmd.OutOrStdout(), rep.Domain, cfg, rep.TLSA(), &autoconfig.ZoneOptions{WebHost: webHost})
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().StringVar(&webHost, "web-host", "", "the web server hosting autoconfig and Autodiscover (adds CNAME and SRV records)")
+	cmd.Flags().StringVar(&address, "address", "", "the address to detect with (default postmaster@DOMAIN)")
+	return cmd
+}
