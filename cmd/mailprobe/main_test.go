@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/miekg/dns"
+
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/internal/lab"
 )
@@ -227,6 +229,27 @@ func TestBinaryScenarios(t *testing.T) {
 	if err := lab.WriteLocalDir(local); err != nil {
 		t.Fatal(err)
 	}
+
+	t.Run("records", func(t *testing.T) {
+		cmd := exec.Command(bin, "records", "--resolver", l.DNSAddr, "--ca-file", ca, "--ispdb", l.ISPDB, "--web-host", "web.example.net", "demo.test")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("mailprobe records demo.test: %v", err)
+		}
+		zp := dns.NewZoneParser(bytes.NewReader(out), "", "")
+		names := map[string]bool{}
+		for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+			names[dns.TypeToString[rr.Header().Rrtype]+" "+rr.Header().Name] = true
+		}
+		if err := zp.Err(); err != nil {
+			t.Fatalf("mailprobe records output does not parse: %v\n%s", err, out)
+		}
+		for _, want := range []string{"SRV _imaps._tcp.demo.test.", "SRV _submissions._tcp.demo.test.", "TLSA _993._tcp.mail.demo.test.", "CNAME autoconfig.demo.test."} {
+			if !names[want] {
+				t.Errorf("mailprobe records demo.test lacks %s:\n%s", want, out)
+			}
+		}
+	})
 
 	for _, sc := range lab.Scenarios {
 		t.Run(sc.Domain, func(t *testing.T) {

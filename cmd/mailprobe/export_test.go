@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"github.com/mailsetup/mailsetup/autoconfig"
+)
+
+// demoReport saves the JSON report of `mailprobe demo` for ADDRESS.
+func demoReport(t *testing.T, address string) string {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, "demo", "--json", address)
+	if code != exitOK && code != exitDanger && code != exitNothing {
+		t.Fatalf("mailprobe demo --json %s = exit %d: %s", address, code, stderr)
+	}
+	path := filepath.Join(t.TempDir(), "report.json")
+	if err := os.WriteFile(path, []byte(stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestExportFormats(t *testing.T) {
+	from := demoReport(t, "alice@demo.test")
+	for _, tc := range []struct {
+		format string
+		check  func(t *testing.T, out []byte)
+	}{
+		{"autoconfig", func(t *testing.T, out []byte) {
+			cfg, err := autoconfig.ReadMozilla(bytes.NewReader(out), autoconfig.Vars{})
+			if err != nil || len(cfg.Incoming) != 1 || cfg.Incoming[0].Hostname != "mail.demo.test" || cfg.Incoming[0].Username != "%EMAILADDRESS%" {
+				t.Errorf("autoconfig export reads back as %+v, %v; want mail.demo.test with %%EMAILADDRESS%%", cfg, err)
+			}
+		}},
+		{"autodiscover", func(t *testing.T, out []byte) {
+			res, err := autoconfig.ReadAutodiscover(bytes.NewReader(out), autoconfig.Vars{})
+			if err != nil || res.Config == nil || res.Config.Outgoing[0].Port != 465 {
+				t.Errorf("autodiscover export reads back as %+v, %v", res, err)
+			}
+		}},
+		{"thunderbird", func(t *testing.T, out []byte) {
+			if !bytes.Contains(out, []byte(`user_pref("mail.server.server1.socketType", 3);`)) {
+				t.Errorf("user.js lacks the implicit-TLS socketType:\n%s", out)
+			}
+		}},
+		{"apple", func(t *testing.T, out []byte) {
+			if !bytes.Contains(out, []byte("com.apple.mail.managed")) || !bytes.HasPrefix(out, []byte("<?xml")) {
+				t.Errorf("apple export is not an unsigned mail profile:\n%s", out)
+			}
+		}},
+		{"qr", func(t *testing.T, out []byte) {
+			if !bytes.HasPrefix(out, []byte("\x89PNG\r\n\x1a\n")) {
+				t.Errorf("qr export is not a PNG")
+			}
+		}},
+		{"html", func(t *testing.T, out []byte) {
+			if !bytes.Contains(out, []byte("mail.demo.test")) || bytes.Contains(out, []byte("<script")) {
+				t.Errorf("html export lacks the server or carries a script")
+			}
+		}},
+		{"json", func(t *testing.T, out []byte) { checkContract(t, out) }},
+		{"zone", func(t *testing.T, out []byte) {
+			zp := dns.NewZoneParser(bytes.NewReader(out), "", "")
+			var srv, tlsa int
+			for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+				switch rr.(type) {
+				case *dns.SRV:
+					srv++
+				case *dns.TLSA:
+					tlsa++
+				}
+			}
+			if err := zp.Err(); err != nil || srv != 6 || tlsa == 0 {
+				t.Errorf("zone export: %d SRV, %d TLSA, error %v; want 6 SRV, some TLSA, no error", srv, tlsa, err)
+			}
+		}},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "export")
+			code, _, stderr := runCLI(t, "export", "--from", from, "--format", tc.format, "-o", out)
+			if code != exitOK {
+				t.Fatalf("mailprobe export --format %s = exit %d: %s", tc.format, code, stderr)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, data)
+		})
+	}
+}
+
+func TestExportRefuses(t *testing.T) {
+	from := demoReport(t, "alice@demo.test")
+	unsafe := demoReport(t, "alice@badcert.test")
+	t.Setenv("MAILPROBE_PASSWORD", "secret")
+	for _, tc := range []struct {
+		args []string
+		code int
+		why  string
+	}{
+		{[]string{"export", "--from", from}, exitUsage, "--format"},
+		{[]string{"export", "--from", from, "--format", "pdf"}, exitUsage, "--format"},
+		{[]string{"export", "--from", from, "--format", "apple", "--include-password"}, exitUsage, "signed"},
+		{[]string{"export", "--from", from, "--format", "autoconfig", "--include-password"}, exitUsage, "never carries a password"},
+		{[]string{"export", "--from", from, "--format", "zone", "--sign-p12", "x.p12"}, exitUsage, "apple"},
+		{[]string{"export", "--from", "/nonexistent.json", "--format", "json"}, exitUsage, "--from"},
+		{[]string{"export", "--from", from, "alice@demo.test", "--format", "json"}, exitUsage, "not both"},
+		{[]string{"export", "--from", unsafe, "--format", "autoconfig"}, exitNothing, "nothing to export"},
+	} {
+		code, stdout, stderr := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.why) {
+			t.Errorf("mailprobe %v = exit %d, stderr %q; want exit %d mentioning %q", tc.args, code, stderr, tc.code, tc.why)
+		}
+		if strings.Contains(stdout+stderr, "secret") {
+			t.Errorf("mailprobe %v printed the password", tc.args)
+		}
+	}
+}
