@@ -8,7 +8,8 @@ export GOFLAGS
 .PHONY: run test bench deps fuzz vet build
 
 ## run: start the app (until the desktop app lands: mailprobe's offline demo)
-run: deps
+run:
+	@./scripts/install-deps run
 	$(GO) run ./cmd/mailprobe demo
 
 ## build: build mailprobe without cgo, as helpdesk machines and servers run it
@@ -16,7 +17,7 @@ build: deps
 	CGO_ENABLED=0 $(GO) build -o bin/mailprobe ./cmd/mailprobe
 
 ## test: vet, then every test (lab scenarios, CLI end to end, ISPDB corpus,
-## fuzz seeds) with the race detector
+## fuzz seeds, EAST, exports) with the race detector
 test: deps vet
 	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/mailprobe
 	$(GO) test -race -count=1 -timeout 20m ./...
@@ -40,4 +41,4 @@ fuzz: deps
 
 ## deps: what a fresh Debian machine lacks (gcc for -race; module download)
 deps:
-	@./scripts/install-deps
+	@./scripts/install-deps test
