@@ -159,3 +159,45 @@ type TLSA struct {
 	Port       int
 	SPKISHA256 []byte
 }
+
+// Label names a security the way mail clients' settings do: "SSL/TLS"
+// (implicit TLS), "STARTTLS" or "None".
+func (s Security) Label() string {
+	switch s {
+	case TLS:
+		return "SSL/TLS"
+	case STARTTLS:
+		return "STARTTLS"
+	case Plain:
+		return "None"
+	default:
+		return string(s)
+	}
+}
+
+// Label names an authentication method the way mail clients' settings do
+// ("Normal password", "Encrypted password", "OAuth2", ...).
+func (a Auth) Label() string {
+	switch a {
+	case AuthPasswordCleartext:
+		return "Normal password"
+	case AuthPasswordEncrypted:
+		return "Encrypted password"
+	case AuthOAuth2:
+		return "OAuth2"
+	case AuthNTLM:
+		return "NTLM"
+	case AuthGSSAPI:
+		return "Kerberos / GSSAPI"
+	case AuthTLSClientCert:
+		return "TLS client certificate"
+	case AuthClientIP:
+		return "None (by client IP address)"
+	case AuthSMTPAfterPOP:
+		return "SMTP after POP"
+	case AuthNone:
+		return "No authentication"
+	default:
+		return string(a)
+	}
+}

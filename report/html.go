@@ -436,48 +436,16 @@ func servers(list []detect.Server, prefix string, anchors map[string]string) []s
 
 // securityWords names a connection security the way mail clients' settings
 // do: "SSL/TLS" (implicit TLS), "STARTTLS" or "None".
-func securityWords(s autoconfig.Security) string {
-	switch s {
-	case autoconfig.TLS:
-		return "SSL/TLS"
-	case autoconfig.STARTTLS:
-		return "STARTTLS"
-	case autoconfig.Plain:
-		return "None"
-	default:
-		return string(s)
-	}
-}
+func securityWords(s autoconfig.Security) string { return s.Label() }
 
 // passwordWords names the authentication of a server the way mail clients'
-// settings do ("Normal password", "Encrypted password", "OAuth2", ...),
-// after the first, preferred, method; no method means a normal password.
+// settings do, after the first, preferred, method; no method means a normal
+// password.
 func passwordWords(a []autoconfig.Auth) string {
 	if len(a) == 0 {
-		return "Normal password"
+		return autoconfig.AuthPasswordCleartext.Label()
 	}
-	switch a[0] {
-	case autoconfig.AuthPasswordCleartext:
-		return "Normal password"
-	case autoconfig.AuthPasswordEncrypted:
-		return "Encrypted password"
-	case autoconfig.AuthOAuth2:
-		return "OAuth2"
-	case autoconfig.AuthNTLM:
-		return "NTLM"
-	case autoconfig.AuthGSSAPI:
-		return "Kerberos / GSSAPI"
-	case autoconfig.AuthTLSClientCert:
-		return "TLS client certificate"
-	case autoconfig.AuthClientIP:
-		return "None (by client IP address)"
-	case autoconfig.AuthSMTPAfterPOP:
-		return "SMTP after POP"
-	case autoconfig.AuthNone:
-		return "No authentication"
-	default:
-		return string(a[0])
-	}
+	return a[0].Label()
 }
 
 func protocolWords(p autoconfig.Protocol) string {

@@ -18,28 +18,19 @@ func serverLabel(s *detect.Server) string {
 func securityWords(s autoconfig.Security) string {
 	switch s {
 	case autoconfig.TLS:
-		return "SSL/TLS (implicit TLS)"
+		return s.Label() + " (implicit TLS)"
 	case autoconfig.STARTTLS:
-		return "STARTTLS (required, never \"if available\")"
+		return s.Label() + " (required, never \"if available\")"
 	default:
-		return "None (unencrypted)"
+		return s.Label() + " (unencrypted)"
 	}
 }
 
 func authWords(a []autoconfig.Auth) string {
 	if len(a) == 0 {
-		return "normal password"
+		return autoconfig.AuthPasswordCleartext.Label()
 	}
-	switch a[0] {
-	case autoconfig.AuthPasswordCleartext:
-		return "normal password"
-	case autoconfig.AuthPasswordEncrypted:
-		return "encrypted password"
-	case autoconfig.AuthOAuth2:
-		return "OAuth2"
-	default:
-		return string(a[0])
-	}
+	return a[0].Label()
 }
 
 var verdictWords = map[detect.Verdict]string{
