@@ -1,5 +1,7 @@
-// Package lab is the in-process loopback test world of Mailsetup: an
-// authoritative DNS server (miekg/dns), https and http servers with
+// Package lab is the in-process loopback test world of Mailsetup: a DNS
+// server (miekg/dns) answering from a DNSSEC-signed hierarchy of zones (the
+// root, test., one zone per scenario domain) under a trust anchor made at
+// start (see TrustAnchor, WriteZoneFiles), https and http servers with
 // certificates from a test CA serving autoconfig files, an ISP database and
 // Autodiscover, and real IMAP, POP3 and SMTP servers (package mailserver),
 // all on 127.0.0.0/8 inside one process. Scenario domains under the .test
@@ -9,11 +11,13 @@
 //
 // Tests, benchmarks and `mailprobe demo` all use it. Nothing in the lab
 // ever connects outside loopback: its DNS server refuses every name outside
-// .test, and its dialer refuses every address outside 127.0.0.0/8 and ::1.
+// .test (but the root zone's own), and its dialer refuses every address
+// outside 127.0.0.0/8 and ::1.
 package lab
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,6 +53,11 @@ type Options struct {
 	StandardPorts bool
 	// DNSAddr is where the DNS server listens; "" means 127.0.0.1:0.
 	DNSAddr string
+	// NSAddr is the address of every zone's name server (ns.<zone>) in the
+	// lab's DNS data and zone files: the glue a real resolver follows when
+	// the zone files are served by another server (see WriteZoneFiles).
+	// The zero value means 127.0.0.1.
+	NSAddr netip.Addr
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
 }
@@ -68,9 +77,10 @@ type Lab struct {
 
 	opts    Options
 	log     *slog.Logger
-	zone    *zone
+	zones   *hierarchy
 	dnsSrvs []*dns.Server
-	hosts   map[string]netip.Addr // host name → its loopback address
+	hosts   map[string]netip.Addr        // host name → its loopback address
+	leaves  map[string]*x509.Certificate // mail host → the leaf it serves
 	nextIP  int
 
 	mu       sync.Mutex
@@ -83,8 +93,9 @@ type Lab struct {
 	closers  []func() error
 }
 
-// Start builds the lab world with every scenario of [Scenarios] and starts
-// its servers. Close stops them all.
+// Start builds the lab world with every scenario of [Scenarios] and of
+// [DNSSECScenarios], signs its DNS zones with keys made now, and starts its
+// servers. Close stops them all.
 func Start(opts Options) (*Lab, error) {
 	ca, err := certs.NewCA("Mailsetup Lab CA")
 	if err != nil {
@@ -94,8 +105,9 @@ func Start(opts Options) (*Lab, error) {
 		CA:      ca,
 		opts:    opts,
 		log:     opts.Logger,
-		zone:    newZone(),
+		zones:   newHierarchy(),
 		hosts:   make(map[string]netip.Addr),
+		leaves:  make(map[string]*x509.Certificate),
 		portMap: make(map[string]string),
 		mail:    make(map[string]*mailserver.Server),
 		Users:   map[string]string{},

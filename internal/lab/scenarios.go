@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mailsetup/mailsetup/internal/lab/mailserver"
 )
@@ -37,6 +38,11 @@ type Expect struct {
 	Absent []string
 	// Sources maps source names to the status they must end with.
 	Sources map[string]string
+	// DNSSEC is the report's dnssec status for the domain. It also makes
+	// the lab world: "secure" scenario domains are signed zones with a DS
+	// in test.; "insecure" ones are unsigned zones, their DS proven absent
+	// (for scenarios whose point is unsigned DNS, trust "dns").
+	DNSSEC string
 }
 
 // Scenario is one domain of the lab world.
@@ -75,6 +81,9 @@ type fault struct {
 	certFor    string // certificate for another name
 	expired    bool
 	ipv6Only   bool // the host has only an AAAA record, ::1
+	// altNames are more names the certificate is for (hosts sharing the
+	// server, as dane.test's cases do).
+	altNames []string
 }
 
 // mailHost gives host an address record and starts its mail services.
@@ -85,13 +94,14 @@ func (l *Lab) mailHost(host string, f fault, services ...svc) error {
 		ip = netip.IPv6Loopback()
 		rr = fmt.Sprintf("%s. 300 IN AAAA %s", host, ip)
 	}
-	if err := l.zone.add(rr); err != nil {
+	if err := l.zones.add(rr); err != nil {
 		return err
 	}
 	names := []string{host}
 	if f.certFor != "" {
 		names = []string{f.certFor}
 	}
+	names = append(names, f.altNames...)
 	var cert tls.Certificate
 	var err error
 	if f.expired {
@@ -102,6 +112,7 @@ func (l *Lab) mailHost(host string, f fault, services ...svc) error {
 	if err != nil {
 		return fmt.Errorf("lab: certificate for %s: %w", host, err)
 	}
+	l.leaves[host] = cert.Leaf
 	for _, s := range services {
 		ln, err := l.listen(ip, s.port)
 		if err != nil {
@@ -222,8 +233,8 @@ func fullConfig(domain, host string) string {
 var Scenarios = []Scenario{
 	{
 		Domain: "demo.test",
-		About:  "a well-run domain: SRV, https autoconfig, the ISP database and Autodiscover all name mail.demo.test",
-		Expect: Expect{Verdict: "secure", In: "mail.demo.test:993/tls", Out: "mail.demo.test:465/tls", Trust: "https",
+		About:  "a well-run, DNSSEC-signed domain: SRV, https autoconfig, the ISP database and Autodiscover all name mail.demo.test, whose TLSA 3 1 1 records (ports 993, 465) match its key",
+		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.demo.test:993/tls", Out: "mail.demo.test:465/tls", Trust: "https",
 			Absent: []string{"needs-confirmation", "implicit-tls-unavailable"}},
 		setup: func(l *Lab, d string) error {
 			host := "mail." + d
@@ -231,17 +242,22 @@ var Scenarios = []Scenario{
 			l.web("https", ispdbHost, "/v1.1/"+d, page{body: fullConfig(d, host)})
 			l.web("https", "autodiscover."+d, autodiscoverPath, page{method: "POST",
 				body: autodiscoverXML([4]string{"IMAP", host, "993", ""}, [4]string{"SMTP", host, "465", ""})})
-			return l.all(d, host, allServices,
+			err := l.all(d, host, allServices,
 				"_imaps._tcp.%[1]s. 300 IN SRV 0 1 993 mail.%[1]s.", "_imap._tcp.%[1]s. 300 IN SRV 10 1 143 mail.%[1]s.",
 				"_pop3s._tcp.%[1]s. 300 IN SRV 20 1 995 mail.%[1]s.", "_pop3._tcp.%[1]s. 300 IN SRV 30 1 110 mail.%[1]s.",
 				"_submissions._tcp.%[1]s. 300 IN SRV 0 1 465 mail.%[1]s.", "_submission._tcp.%[1]s. 300 IN SRV 10 1 587 mail.%[1]s.",
 				"%[1]s. 300 IN MX 10 mail.%[1]s.")
+			if err != nil {
+				return err
+			}
+			// DANE-EE SPKI SHA-256 of the served key (RFC 7671 §5.1, RFC 7672 §3.1.1).
+			return l.tlsa(host, l.leaves[host], 3, 1, 1, 993, 465)
 		},
 	},
 	{
 		Domain: "srv.test",
-		About:  "only SRV records (RFC 6186, RFC 8314), POP3 explicitly absent with a \".\" target",
-		Expect: Expect{Verdict: "caveats", In: "mail.srv.test:993/tls", Out: "mail.srv.test:465/tls", Trust: "dns",
+		About:  "only SRV records (RFC 6186, RFC 8314) in an unsigned zone, POP3 explicitly absent with a \".\" target",
+		Expect: Expect{Verdict: "caveats", DNSSEC: "insecure", In: "mail.srv.test:993/tls", Out: "mail.srv.test:465/tls", Trust: "dns",
 			Warnings: []string{"needs-confirmation"}},
 		setup: func(l *Lab, d string) error {
 			return l.all(d, "mail."+d, []svc{imaps, imapSTARTTLS, submissions, submission},
@@ -253,7 +269,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "autoconfig.test",
 		About:  "only https://autoconfig.D/mail/config-v1.1.xml, listing STARTTLS before implicit TLS",
-		Expect: Expect{Verdict: "secure", In: "imap.autoconfig.test:993/tls", Out: "smtp.autoconfig.test:465/tls", Trust: "https"},
+		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "imap.autoconfig.test:993/tls", Out: "smtp.autoconfig.test:465/tls", Trust: "https"},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
 				// STARTTLS listed first: RFC 8314 §3.3 still ranks implicit TLS first.
@@ -268,7 +284,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "wellknown.test",
 		About:  "only https://D/.well-known/autoconfig/mail/config-v1.1.xml",
-		Expect: Expect{Verdict: "secure", In: "mail.wellknown.test:993/tls", Out: "mail.wellknown.test:465/tls", Trust: "https"},
+		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.wellknown.test:993/tls", Out: "mail.wellknown.test:465/tls", Trust: "https"},
 		setup: func(l *Lab, d string) error {
 			l.web("https", d, wellKnownPath, page{body: fullConfig(d, "mail."+d)})
 			return l.all(d, "mail."+d, allServices)
@@ -277,7 +293,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "http.test",
 		About:  "autoconfig only over plain http: insecure, and the address must not be sent",
-		Expect: Expect{Verdict: "caveats", In: "mail.http.test:993/tls", Out: "mail.http.test:465/tls", Trust: "insecure",
+		Expect: Expect{Verdict: "caveats", DNSSEC: "secure", In: "mail.http.test:993/tls", Out: "mail.http.test:465/tls", Trust: "insecure",
 			Warnings: []string{"needs-confirmation"}},
 		setup: func(l *Lab, d string) error {
 			l.web("http", "autoconfig."+d, autoconfigPath, page{body: fullConfig(d, "mail."+d)})
@@ -287,7 +303,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "ispdb.test",
 		About:  "only an entry in the ISP database",
-		Expect: Expect{Verdict: "secure", In: "mail.ispdb.test:993/tls", Out: "mail.ispdb.test:465/tls", Trust: "ispdb"},
+		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.ispdb.test:993/tls", Out: "mail.ispdb.test:465/tls", Trust: "ispdb"},
 		setup: func(l *Lab, d string) error {
 			l.web("https", ispdbHost, "/v1.1/"+d, page{body: fullConfig(d, "mail."+d)})
 			return l.all(d, "mail."+d, allServices)
@@ -296,13 +312,13 @@ var Scenarios = []Scenario{
 	{
 		Domain: "mx.test",
 		About:  "only an MX record pointing at a provider (provider.test) that publishes autoconfig",
-		Expect: Expect{Verdict: "caveats", In: "imap.provider.test:993/tls", Out: "smtp.provider.test:465/tls", Trust: "mx",
+		Expect: Expect{Verdict: "caveats", DNSSEC: "secure", In: "imap.provider.test:993/tls", Out: "smtp.provider.test:465/tls", Trust: "mx",
 			Warnings: []string{"needs-confirmation"}},
 		setup: func(l *Lab, d string) error {
 			p := "provider.test"
 			l.web("https", "autoconfig."+p, autoconfigPath, page{body: mozillaXML(p,
 				xs{"imap", "imap." + p, 993, "SSL"}, xs{"smtp", "smtp." + p, 465, "SSL"})})
-			if err := l.zone.add(fmt.Sprintf("%s. 300 IN MX 10 mx1.%s.", d, p), fmt.Sprintf("mx1.%s. 300 IN A 127.0.0.1", p)); err != nil {
+			if err := l.zones.add(fmt.Sprintf("%s. 300 IN MX 10 mx1.%s.", d, p), fmt.Sprintf("mx1.%s. 300 IN A 127.0.0.1", p)); err != nil {
 				return err
 			}
 			if err := l.mailHost("imap."+p, fault{}, imaps); err != nil {
@@ -314,7 +330,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "autodiscover.test",
 		About:  "only Autodiscover POX (SMTP as STARTTLS: SSL on + Encryption TLS)",
-		Expect: Expect{Verdict: "secure", In: "mail.autodiscover.test:993/tls", Out: "mail.autodiscover.test:587/starttls", Trust: "https",
+		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.autodiscover.test:993/tls", Out: "mail.autodiscover.test:587/starttls", Trust: "https",
 			Warnings: []string{"implicit-tls-unavailable"}},
 		setup: func(l *Lab, d string) error {
 			host := "mail." + d
@@ -326,7 +342,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "adredirect.test",
 		About:  "Autodiscover answers redirectAddr to autodiscover.test: out of the domain, so trust is lowered",
-		Expect: Expect{Verdict: "caveats", In: "mail.autodiscover.test:993/tls", Out: "mail.autodiscover.test:587/starttls", Trust: "redirect",
+		Expect: Expect{Verdict: "caveats", DNSSEC: "secure", In: "mail.autodiscover.test:993/tls", Out: "mail.autodiscover.test:587/starttls", Trust: "redirect",
 			Warnings: []string{"needs-confirmation"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autodiscover."+d, autodiscoverPath, page{method: "POST",
@@ -337,7 +353,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "adsrv.test",
 		About:  "Autodiscover found only through SRV _autodiscover._tcp, pointing at a host inside the domain",
-		Expect: Expect{Verdict: "secure", In: "mail.adsrv.test:993/tls", Out: "mail.adsrv.test:465/tls", Trust: "https",
+		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.adsrv.test:993/tls", Out: "mail.adsrv.test:465/tls", Trust: "https",
 			Sources: map[string]string{"autodiscover": "found"}},
 		setup: func(l *Lab, d string) error {
 			host := "mail." + d
@@ -349,7 +365,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "guess.test",
 		About:  "nothing published; imap.D and smtp.D exist and answer on the standard ports",
-		Expect: Expect{Verdict: "caveats", In: "imap.guess.test:993/tls", Out: "smtp.guess.test:465/tls", Trust: "guess",
+		Expect: Expect{Verdict: "caveats", DNSSEC: "secure", In: "imap.guess.test:993/tls", Out: "smtp.guess.test:465/tls", Trust: "guess",
 			Warnings: []string{"needs-confirmation"}},
 		setup: func(l *Lab, d string) error {
 			if err := l.mailHost("imap."+d, fault{}, imaps, imapSTARTTLS); err != nil {
@@ -362,7 +378,7 @@ var Scenarios = []Scenario{
 		Domain: "local.test",
 		About:  "only a file in the user's local folder (see WriteLocalDir)",
 		Local:  true,
-		Expect: Expect{Verdict: "secure", In: "mail.local.test:993/tls", Out: "mail.local.test:465/tls", Trust: "local"},
+		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.local.test:993/tls", Out: "mail.local.test:465/tls", Trust: "local"},
 		setup: func(l *Lab, d string) error {
 			return l.all(d, "mail."+d, allServices)
 		},
@@ -370,7 +386,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "conflict.test",
 		About:  "SRV (unsigned) names srv.conflict.test, https autoconfig names imap.conflict.test: the better-trusted https wins",
-		Expect: Expect{Verdict: "secure", In: "imap.conflict.test:993/tls", Out: "imap.conflict.test:465/tls", Trust: "https"},
+		Expect: Expect{Verdict: "secure", DNSSEC: "insecure", In: "imap.conflict.test:993/tls", Out: "imap.conflict.test:465/tls", Trust: "https"},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
 				xs{"imap", "imap." + d, 993, "SSL"}, xs{"smtp", "imap." + d, 465, "SSL"})})
@@ -384,7 +400,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "starttls.test",
 		About:  "only STARTTLS ports (143, 587), implicit TLS closed",
-		Expect: Expect{Verdict: "secure", In: "mail.starttls.test:143/starttls", Out: "mail.starttls.test:587/starttls", Trust: "https",
+		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.starttls.test:143/starttls", Out: "mail.starttls.test:587/starttls", Trust: "https",
 			Warnings: []string{"implicit-tls-unavailable"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: fullConfig(d, "mail."+d)})
@@ -394,7 +410,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "nostarttls.test",
 		About:  "STARTTLS ports that do not offer STARTTLS (stripped or broken): nothing may be recommended",
-		Expect: Expect{Verdict: "unsafe", Warnings: []string{"starttls-missing"}},
+		Expect: Expect{Verdict: "unsafe", DNSSEC: "secure", Warnings: []string{"starttls-missing"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
 				xs{"imap", "mail." + d, 143, "STARTTLS"}, xs{"smtp", "mail." + d, 587, "STARTTLS"})})
@@ -404,7 +420,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "badcert.test",
 		About:  "servers present a certificate for another name",
-		Expect: Expect{Verdict: "unsafe", Warnings: []string{"cert-name-mismatch"}},
+		Expect: Expect{Verdict: "unsafe", DNSSEC: "secure", Warnings: []string{"cert-name-mismatch"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
 				xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})})
@@ -414,7 +430,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "expired.test",
 		About:  "servers present an expired certificate",
-		Expect: Expect{Verdict: "unsafe", Warnings: []string{"cert-expired"}},
+		Expect: Expect{Verdict: "unsafe", DNSSEC: "secure", Warnings: []string{"cert-expired"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
 				xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})})
@@ -423,8 +439,8 @@ var Scenarios = []Scenario{
 	},
 	{
 		Domain: "silent.test",
-		About:  "the SRV record ranked first points at a host that accepts connections and never speaks",
-		Expect: Expect{Verdict: "caveats", In: "mail.silent.test:993/tls", Out: "mail.silent.test:465/tls", Trust: "dns"},
+		About:  "the (unsigned) SRV record ranked first points at a host that accepts connections and never speaks",
+		Expect: Expect{Verdict: "caveats", DNSSEC: "insecure", In: "mail.silent.test:993/tls", Out: "mail.silent.test:465/tls", Trust: "dns"},
 		setup: func(l *Lab, d string) error {
 			if err := l.mailHost("hang."+d, fault{silent: true}, imaps, submissions); err != nil {
 				return err
@@ -437,7 +453,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "plain.test",
 		About:  "the only servers speak plaintext, without STARTTLS",
-		Expect: Expect{Verdict: "unsafe", Warnings: []string{"plaintext-only"}},
+		Expect: Expect{Verdict: "unsafe", DNSSEC: "secure", Warnings: []string{"plaintext-only"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
 				xs{"imap", "mail." + d, 143, "plain"}, xs{"smtp", "mail." + d, 587, "plain"})})
@@ -447,7 +463,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "v6.test",
 		About:  "the mail host has only an IPv6 address (AAAA ::1)",
-		Expect: Expect{Verdict: "secure", In: "mail.v6.test:993/tls", Out: "mail.v6.test:465/tls", Trust: "https"},
+		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.v6.test:993/tls", Out: "mail.v6.test:465/tls", Trust: "https"},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
 				xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})})
@@ -457,7 +473,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "redirect.test",
 		About:  "https autoconfig redirects to plain http: the redirect is refused, the http fallback is insecure and never carries the address",
-		Expect: Expect{Verdict: "caveats", In: "mail.redirect.test:993/tls", Out: "mail.redirect.test:465/tls", Trust: "insecure",
+		Expect: Expect{Verdict: "caveats", DNSSEC: "secure", In: "mail.redirect.test:993/tls", Out: "mail.redirect.test:465/tls", Trust: "insecure",
 			Warnings: []string{"needs-confirmation"}, Sources: map[string]string{"autoconfig": "error", "autoconfig-http": "found"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{status: 302, location: "http://autoconfig." + d + autoconfigPath + "?moved=1"})
@@ -468,7 +484,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "xredirect.test",
 		About:  "https autoconfig redirects to another domain's https autoconfig: trust drops to redirect",
-		Expect: Expect{Verdict: "caveats", In: "imap.provider.test:993/tls", Out: "smtp.provider.test:465/tls", Trust: "redirect",
+		Expect: Expect{Verdict: "caveats", DNSSEC: "secure", In: "imap.provider.test:993/tls", Out: "smtp.provider.test:465/tls", Trust: "redirect",
 			Warnings: []string{"needs-confirmation"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{status: 302, location: "https://autoconfig.provider.test" + autoconfigPath})
@@ -478,7 +494,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "huge.test",
 		About:  "autoconfig answers with 2 MiB: refused at the 1 MiB limit",
-		Expect: Expect{Verdict: "none", Sources: map[string]string{"autoconfig": "error"}},
+		Expect: Expect{Verdict: "none", DNSSEC: "secure", Sources: map[string]string{"autoconfig": "error"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: "<clientConfig>" + strings.Repeat("<x/>", 512<<10) + "</clientConfig>"})
 			return nil
@@ -487,7 +503,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "hostile.test",
 		About:  "autoconfig is hostile XML (entity expansion); unsigned SRV records still lead to a server",
-		Expect: Expect{Verdict: "caveats", In: "mail.hostile.test:993/tls", Out: "mail.hostile.test:465/tls", Trust: "dns",
+		Expect: Expect{Verdict: "caveats", DNSSEC: "insecure", In: "mail.hostile.test:993/tls", Out: "mail.hostile.test:465/tls", Trust: "dns",
 			Sources: map[string]string{"autoconfig": "error", "srv": "found"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: `<?xml version="1.0"?>
@@ -502,7 +518,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "adloop.test",
 		About:  "Autodiscover redirects to itself forever: the chain stops after 5 steps",
-		Expect: Expect{Verdict: "none", Sources: map[string]string{"autodiscover": "error"}},
+		Expect: Expect{Verdict: "none", DNSSEC: "secure", Sources: map[string]string{"autodiscover": "error"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autodiscover."+d, autodiscoverPath, page{method: "POST",
 				body: autodiscoverRedirectXML("redirectUrl", "https://autodiscover."+d+autodiscoverPath)})
@@ -512,7 +528,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "nothing.test",
 		About:  "the domain publishes nothing and has no hosts",
-		Expect: Expect{Verdict: "none", Warnings: []string{"no-incoming", "no-outgoing"}},
+		Expect: Expect{Verdict: "none", DNSSEC: "secure", Warnings: []string{"no-incoming", "no-outgoing"}},
 		setup:  func(l *Lab, d string) error { return nil },
 	},
 }
@@ -521,16 +537,24 @@ var Scenarios = []Scenario{
 // the domain as %[1]s).
 func (l *Lab) all(d, host string, services []svc, records ...string) error {
 	for _, r := range records {
-		if err := l.zone.add(fmt.Sprintf(r, d)); err != nil {
+		if err := l.zones.add(fmt.Sprintf(r, d)); err != nil {
 			return err
 		}
 	}
 	return l.mailHost(host, fault{}, services...)
 }
 
-// build creates every scenario, then starts the web servers.
+// build creates every scenario, starts the web servers and signs the DNS
+// zones.
 func (l *Lab) build() error {
 	l.ISPDB = "https://" + ispdbHost + "/v1.1/"
+	l.zones.declare(".", zoneSpec{})
+	l.zones.declare(labTLD, zoneSpec{})
+	l.zones.declare("lab."+labTLD, zoneSpec{})
+	l.zones.declare("provider."+labTLD, zoneSpec{})
+	for _, s := range Scenarios {
+		l.zones.declare(s.Domain+".", zoneSpec{unsigned: s.Expect.DNSSEC == "insecure"})
+	}
 	for _, s := range Scenarios {
 		l.Users[User(s.Domain)] = Password
 	}
@@ -541,10 +565,13 @@ func (l *Lab) build() error {
 			return fmt.Errorf("lab: scenario %s: %w", s.Domain, err)
 		}
 	}
+	if err := l.buildDNSSEC(); err != nil {
+		return err
+	}
 	for key, pages := range l.pages {
 		scheme, host, _ := strings.Cut(key, "://")
 		if _, ok := l.hosts[host]; !ok {
-			if err := l.zone.add(fmt.Sprintf("%s. 300 IN A %s", host, l.hostIP(host))); err != nil {
+			if err := l.zones.add(fmt.Sprintf("%s. 300 IN A %s", host, l.hostIP(host))); err != nil {
 				return err
 			}
 		}
@@ -561,7 +588,11 @@ func (l *Lab) build() error {
 			return err
 		}
 	}
-	return nil
+	ns := l.opts.NSAddr
+	if !ns.IsValid() {
+		ns = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	return l.zones.build(time.Now(), ns)
 }
 
 // LocalConfig is the file the local.test scenario expects in the user's
