@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/detect/dnssec"
 	"github.com/mailsetup/mailsetup/detect/probe"
 )
 
@@ -56,7 +57,9 @@ func Run(ctx context.Context, address string, opts *Options) (*Report, error) {
 		return nil, err
 	}
 	r := &run{
-		env:   env{addr: addr, o: o, vars: autoconfig.Vars{Address: addr.String(), LocalPart: addr.LocalPart, Domain: addr.Domain, RealName: o.RealName}},
+		env: env{addr: addr, o: o, vars: autoconfig.Vars{Address: addr.String(), LocalPart: addr.LocalPart, Domain: addr.Domain, RealName: o.RealName},
+			v: dnssec.New(o.Resolver, o.TrustAnchors, &dnssec.Options{Logger: o.Logger})},
+		hosts: make(map[string]dnssec.Result),
 		start: time.Now(),
 		cands: make(map[candKey]*candidate),
 		srcs:  make(map[SourceName]*sourceState),
@@ -93,6 +96,7 @@ type candidate struct {
 	best    origin
 	state   probeState
 	result  probe.Result
+	dane    daneResult
 	cancel  context.CancelFunc
 }
 
@@ -107,6 +111,9 @@ func (c *candidate) verdictRank() int {
 	}
 	switch probeStatus(c.result) {
 	case ProbeOK:
+		if c.dane.status == DANEMismatch || c.dane.status == DANEBogus {
+			return 1 // RFC 7672 §2.2: secure TLSA records make their match mandatory
+		}
 		if c.key.security != autoconfig.Plain && c.result.Cert != nil && c.result.Cert.Valid {
 			return 0
 		}
@@ -138,6 +145,7 @@ type sourceMsg struct {
 type probeMsg struct {
 	key    candKey
 	result probe.Result
+	dane   daneResult
 }
 
 type run struct {
@@ -153,6 +161,15 @@ type run struct {
 	// work has had its short grace period (see finished).
 	grace <-chan time.Time
 	timer *time.Timer
+
+	// dnssec is the verdict on the domain's SRV answers.
+	dnssec dnssec.Verdict
+	// hostsMu guards hosts, the DNSSEC verdict of each probed host's
+	// addresses, and bogus, which names every answer discarded as bogus
+	// (the answer, not the reason, so that repeats collapse).
+	hostsMu sync.Mutex
+	hosts   map[string]dnssec.Result
+	bogus   []string
 }
 
 func (r *run) since() time.Duration { return time.Since(r.start) }
@@ -241,6 +258,12 @@ func (r *run) handle(m any) {
 			return
 		}
 		r.finishSource(m.name, m.out)
+		if m.name == SourceSRV {
+			r.dnssec = m.out.dnssec
+		}
+		r.hostsMu.Lock()
+		r.bogus = append(r.bogus, m.out.bogus...)
+		r.hostsMu.Unlock()
 		for _, f := range m.out.servers {
 			r.add(m.name, f)
 		}
@@ -249,7 +272,7 @@ func (r *run) handle(m any) {
 		if c.state != probeRunning {
 			return
 		}
-		c.state, c.result = probeDone, m.result
+		c.state, c.result, c.dane = probeDone, m.result, m.dane
 		srv := r.server(c)
 		r.emit(Event{Kind: EventProbeFinished, Server: &srv})
 	}
@@ -358,12 +381,17 @@ func (r *run) startProbe(ctx context.Context, c *candidate) {
 	// the needs-confirmation warning asks for and VerifyLogin enforces.
 	t := probeTarget(&srv, r.addr, true)
 	po := probeOptions(r.o)
+	po.LookupIP = r.lookupIP
 	r.pending++
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
+		// The TLSA lookup runs beside the probe; its verdict counts only
+		// when the host's addresses were secure (RFC 7672 §2.2).
+		tlsa := make(chan tlsaAnswer, 1)
+		go func() { tlsa <- r.lookupTLSA(pctx, t.Host, t.Port) }()
 		res := probe.Probe(pctx, t, po)
-		r.msgs <- probeMsg{c.key, res}
+		r.msgs <- probeMsg{c.key, res, r.daneOf(t.Host, res, <-tlsa)}
 	}()
 }
 

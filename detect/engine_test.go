@@ -73,6 +73,9 @@ func TestScenarios(t *testing.T) {
 			if got := describe(out); got != want.Out {
 				t.Errorf("Run(%s) outgoing = %q, want %q", sc.Domain, got, want.Out)
 			}
+			if rep.DNSSEC != want.DNSSEC {
+				t.Errorf("Run(%s).DNSSEC = %s, want %s", sc.Domain, rep.DNSSEC, want.DNSSEC)
+			}
 			if in != nil && string(in.Trust) != want.Trust {
 				t.Errorf("Run(%s) incoming trust = %s, want %s", sc.Domain, in.Trust, want.Trust)
 			}

@@ -27,6 +27,6 @@ func ExampleRun() {
 	fmt.Println(out.Protocol, out.Host, out.Port, out.Security, out.Trust)
 	// Output:
 	// secure
-	// imap mail.demo.test 993 tls https
-	// smtp mail.demo.test 465 tls https
+	// imap mail.demo.test 993 tls dnssec
+	// smtp mail.demo.test 465 tls dnssec
 }

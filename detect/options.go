@@ -64,8 +64,9 @@ type Options struct {
 	// Exhaustive waits for every source and every probe, instead of
 	// stopping once the recommendation can no longer change.
 	Exhaustive bool
-	// TrustAnchors are the DNSSEC trust anchors (DS or DNSKEY records).
-	// nil means IANA's root anchors. They are kept for DNSSEC validation.
+	// TrustAnchors are the DNSSEC trust anchors (DS or DNSKEY records) the
+	// engine validates every answer from; nil means IANA's root KSKs
+	// (dnssec.RootAnchors). The resolver's AD bit is never trusted.
 	TrustAnchors []dns.RR
 	// Confirmed are host names the user vouches for as their provider's
 	// servers. A confirmed host taken from an unsigned SRV answer counts as a

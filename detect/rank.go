@@ -1,7 +1,11 @@
 package detect
 
 import (
+	"fmt"
 	"slices"
+	"strings"
+
+	"github.com/mailsetup/mailsetup/detect/dnssec"
 	"sort"
 	"time"
 
@@ -32,6 +36,10 @@ func less(a, b *candidate, assumeVerified bool) bool {
 	}
 	if va != vb { // 1. probe verdict
 		return va < vb
+	}
+	// A verified DANE match ranks above a PKIX-only server.
+	if da, db := a.dane.status == DANEVerified, b.dane.status == DANEVerified; da != db && !assumeVerified {
+		return da
 	}
 	// 2. implicit TLS > STARTTLS > plain (RFC 8314 §3.3, §3.1)
 	if sa, sb := a.key.security.Rank(), b.key.security.Rank(); sa != sb {
@@ -120,6 +128,7 @@ func (r *run) server(c *candidate) Server {
 	slices.SortFunc(s.Sources, func(a, b SourceName) int { return a.precedence() - b.precedence() })
 	if c.state == probeDone {
 		s.Probe = probeReport(c.result)
+		s.Probe.DANE, s.Probe.DANEDetail = c.dane.status, c.dane.reason
 	}
 	return s
 }
@@ -164,7 +173,7 @@ func (r *run) report() *Report {
 		Domain:        r.addr.Domain,
 		DomainUnicode: r.addr.DomainUnicode,
 		ElapsedMS:     r.since().Milliseconds(),
-		DNSSEC:        "indeterminate", // no validation yet: the DNSSEC issue adds it
+		DNSSEC:        string(r.dnssec),
 		Incoming:      []Server{},
 		Outgoing:      []Server{},
 		Warnings:      []Warning{},
@@ -188,7 +197,31 @@ func (r *run) report() *Report {
 			rep.Outgoing = list
 		}
 	}
+	if rep.DNSSEC == "" {
+		rep.DNSSEC = string(dnssec.Indeterminate)
+	}
 	rep.Warnings = warnings(rep)
+	r.hostsMu.Lock()
+	bogus := slices.Clone(r.bogus)
+	r.hostsMu.Unlock()
+	if len(bogus) > 0 {
+		// Each entry is "NAME TYPE: reason"; the reasons usually repeat.
+		var names, reasons []string
+		for _, b := range bogus {
+			n, why, _ := strings.Cut(b, ": ")
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+			if !slices.Contains(reasons, why) {
+				reasons = append(reasons, why)
+			}
+		}
+		slices.Sort(names)
+		rep.Warnings = append(rep.Warnings, Warning{Code: WarnDNSSECBogus, Severity: SeverityDanger,
+			Message: fmt.Sprintf("DNS answers failed DNSSEC validation and were not used: %s. Why: %s. Someone may be forging DNS answers, or the zone's signatures are broken.",
+				strings.Join(names, ", "), strings.Join(reasons, "; ")),
+			Fix: "Do not trust settings found now; try another network. Admins: re-sign the zone and check the DS record at the parent (e.g. with delv or dnsviz)."})
+	}
 	rep.Verdict = verdict(rep)
 	return rep
 }

@@ -115,15 +115,18 @@ type CertReport struct {
 
 // ProbeReport is what the live probe of a server saw.
 type ProbeReport struct {
-	Status       ProbeStatus `json:"status"`
-	Error        string      `json:"error,omitempty"`
-	Address      string      `json:"address,omitempty"`
-	TLSVersion   string      `json:"tls_version,omitempty"`
-	CipherSuite  string      `json:"cipher_suite,omitempty"`
-	Cert         *CertReport `json:"cert,omitempty"`
-	DANE         string      `json:"dane,omitempty"`
-	Capabilities []string    `json:"capabilities,omitempty"`
-	SASL         []string    `json:"sasl,omitempty"`
+	Status      ProbeStatus `json:"status"`
+	Error       string      `json:"error,omitempty"`
+	Address     string      `json:"address,omitempty"`
+	TLSVersion  string      `json:"tls_version,omitempty"`
+	CipherSuite string      `json:"cipher_suite,omitempty"`
+	Cert        *CertReport `json:"cert,omitempty"`
+	// DANE is verified, mismatch, none, insecure or bogus (RFC 7672 §2.2);
+	// DANEDetail says why.
+	DANE         string   `json:"dane,omitempty"`
+	DANEDetail   string   `json:"dane_detail,omitempty"`
+	Capabilities []string `json:"capabilities,omitempty"`
+	SASL         []string `json:"sasl,omitempty"`
 	// STARTTLSOffered tells, for a plain server, whether it offered STARTTLS.
 	STARTTLSOffered bool `json:"starttls_offered,omitempty"`
 	// Tried lists every address connected to and how it went.

@@ -8,6 +8,8 @@ import (
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/mailsetup/mailsetup/detect/dnssec"
 )
 
 // mxProviderDomains returns the domains under which the provider of an MX
@@ -43,9 +45,14 @@ func mxProviderDomains(mxHost, emailDomain string) []string {
 // domain's servers, so it needs the user's confirmation.
 func mxSource(ctx context.Context, e *env) sourceOutput {
 	q := e.addr.Domain + " MX"
-	a, err := e.o.Resolver.Query(ctx, e.addr.Domain+".", dns.TypeMX)
+	a, val, err := e.v.Lookup(ctx, e.addr.Domain+".", dns.TypeMX)
 	if err != nil {
 		return failed(err, q)
+	}
+	if val.Verdict == dnssec.Bogus { // RFC 4035 §4.3: bogus data is never used
+		o := failed(val.Err(), q)
+		o.bogus = []string{e.addr.Domain + " MX: " + val.Reason}
+		return o
 	}
 	var mxs []*dns.MX
 	for _, rr := range a.Records {

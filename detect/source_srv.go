@@ -10,6 +10,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/detect/dnssec"
 )
 
 // srvServices are the SRV services of RFC 6186 §3 and RFC 8314 §5.1, and
@@ -33,15 +34,19 @@ func srvSource(ctx context.Context, e *env) sourceOutput {
 		i   int
 		ans []*dns.SRV
 		err error
+		val dnssec.Result
 	}
 	ch := make(chan result, len(srvServices))
 	queries := make([]string, len(srvServices))
 	for i, svc := range srvServices {
 		queries[i] = svc.label + "." + e.addr.Domain + " SRV"
 		go func() {
-			a, err := e.o.Resolver.Query(ctx, svc.label+"."+e.addr.Domain+".", dns.TypeSRV)
-			r := result{i: i, err: err}
-			if err == nil {
+			a, val, err := e.v.Lookup(ctx, svc.label+"."+e.addr.Domain+".", dns.TypeSRV)
+			r := result{i: i, err: err, val: val}
+			if err == nil && val.Verdict == dnssec.Bogus {
+				r.err = val.Err() // RFC 4035 §4.3: bogus data is never used
+			}
+			if err == nil && r.err == nil {
 				for _, rr := range a.Records {
 					if s, ok := rr.(*dns.SRV); ok {
 						r.ans = append(r.ans, s)
@@ -58,15 +63,24 @@ func srvSource(ctx context.Context, e *env) sourceOutput {
 	}
 
 	var out []found
-	var absent, errs []string
+	var absent, errs, bogus []string
 	var errList []error
 	order := map[bool]int{} // per direction
+	verdict := dnssec.Secure
 	for i, r := range results {
 		svc := srvServices[i]
+		verdict = worse(verdict, r.val.Verdict)
+		if r.val.Verdict == dnssec.Bogus {
+			bogus = append(bogus, fmt.Sprintf("%s.%s SRV: %s", svc.label, e.addr.Domain, r.val.Reason))
+		}
 		if r.err != nil {
 			errs = append(errs, svc.label)
 			errList = append(errList, r.err)
 			continue
+		}
+		trust := TrustDNS
+		if r.val.Verdict == dnssec.Secure {
+			trust = TrustDNSSEC // DESIGN.md: a validated SRV answer
 		}
 		// RFC 2782: lowest priority first, then highest weight.
 		sort.SliceStable(r.ans, func(a, b int) bool {
@@ -89,7 +103,7 @@ func srvSource(ctx context.Context, e *env) sourceOutput {
 				server: autoconfig.Server{Protocol: svc.protocol, Hostname: target, Port: int(s.Port),
 					Security: svc.security, Auth: []autoconfig.Auth{autoconfig.AuthPasswordCleartext},
 					Username: e.addr.String()},
-				trust: TrustDNS,
+				trust: trust,
 				order: order[in],
 				srv:   &srvOrder{priority: int(s.Priority), weight: int(s.Weight)},
 			})
@@ -97,6 +111,7 @@ func srvSource(ctx context.Context, e *env) sourceOutput {
 		}
 	}
 	var notes []string
+	notes = append(notes, "DNSSEC "+string(verdict))
 	if len(absent) > 0 {
 		notes = append(notes, "explicitly absent: "+strings.Join(absent, ", "))
 	}
@@ -113,14 +128,46 @@ func srvSource(ctx context.Context, e *env) sourceOutput {
 		if len(notes) > 0 {
 			detail += "; " + strings.Join(notes, "; ")
 		}
-		return sourceOutput{status: StatusFound, trust: TrustDNS, detail: detail, queries: queries, servers: out}
+		best := TrustDNS
+		for _, f := range out {
+			if f.trust == TrustDNSSEC {
+				best = TrustDNSSEC
+			}
+		}
+		return sourceOutput{status: StatusFound, trust: best, detail: detail, queries: queries, servers: out, dnssec: verdict, bogus: bogus}
 	case len(errs) == len(srvServices):
-		return failed(fmt.Errorf("every SRV query failed: %w", errors.Join(errList...)), queries...)
+		o := failed(fmt.Errorf("every SRV query failed: %w", errors.Join(errList...)), queries...)
+		o.dnssec, o.bogus = verdict, bogus
+		return o
 	default:
 		detail := "no SRV records"
 		if len(notes) > 0 {
 			detail += "; " + strings.Join(notes, "; ")
 		}
-		return none(detail, queries...)
+		o := none(detail, queries...)
+		o.dnssec, o.bogus = verdict, bogus
+		return o
 	}
+}
+
+// worse returns the weaker of two verdicts: bogus, then indeterminate,
+// then insecure, then secure. An empty verdict (no answer) counts as
+// indeterminate.
+func worse(a, b dnssec.Verdict) dnssec.Verdict {
+	rank := func(v dnssec.Verdict) int {
+		switch v {
+		case dnssec.Bogus:
+			return 0
+		case dnssec.Secure:
+			return 3
+		case dnssec.Insecure:
+			return 2
+		default:
+			return 1
+		}
+	}
+	if rank(b) < rank(a) {
+		return b
+	}
+	return a
 }

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/detect/dnssec"
 )
 
 // found is one server a source named.
@@ -31,6 +32,11 @@ type sourceOutput struct {
 	detail  string
 	queries []string
 	servers []found
+	// dnssec is the verdict on the domain's own DNS answers (SRV); empty
+	// when the source asked none.
+	dnssec dnssec.Verdict
+	// bogus are the reasons of DNSSEC-bogus answers that were discarded.
+	bogus []string
 }
 
 func none(detail string, queries ...string) sourceOutput {
@@ -50,6 +56,8 @@ type env struct {
 	addr Address
 	o    Options
 	vars autoconfig.Vars
+	// v validates every DNS answer the engine relies on.
+	v *dnssec.Validator
 }
 
 // source is a discovery source: it runs once and reports what it found.

@@ -20,6 +20,8 @@ const (
 	WarnSRVOutsideDomain       = "srv-target-outside-domain"
 	WarnUnreachable            = "unreachable"
 	WarnProbeFailed            = "probe-failed"
+	WarnDNSSECBogus            = "dnssec-bogus"
+	WarnDANEMismatch           = "dane-mismatch"
 	WarnNoIncoming             = "no-incoming"
 	WarnNoOutgoing             = "no-outgoing"
 )
@@ -85,6 +87,11 @@ func warnings(rep *Report) []Warning {
 			if first {
 				sev = SeverityDanger
 			}
+			if s.Probe.DANE == DANEMismatch {
+				add(WarnDANEMismatch, SeverityDanger, s,
+					fmt.Sprintf("%s presented a certificate that matches none of its DNSSEC-signed TLSA records: %s. Either the server's key changed without its TLSA records, or someone is intercepting the connection.", s.HostPort(), s.Probe.DANEDetail),
+					"Do not use this server until it matches. Admins: publish a TLSA record for the new key (3 1 1 of the served key) before switching keys, as RFC 7671 §8.1 describes.")
+			}
 			if c := s.Probe.Cert; c != nil && !c.Valid {
 				code := WarnCertInvalid
 				switch c.Problem {
@@ -131,7 +138,7 @@ func warnings(rep *Report) []Warning {
 				add(WarnPlaintextOnly, SeverityDanger, top,
 					fmt.Sprintf("The only working %s servers are unencrypted: your password and mail would cross the network in the clear.", dir),
 					"Do not use these settings. Ask the provider for TLS (RFC 8314), or use another provider.")
-			case explained:
+			case explained, strings.Contains(top.Probe.Error, "failed DNSSEC validation"): // dnssec-bogus says it
 			case top.Probe.Status == ProbeUnreachable || top.Probe.Status == ProbeTimeout || top.Probe.Status == ProbeNotProbed:
 				add(WarnUnreachable, SeverityDanger, top,
 					fmt.Sprintf("No %s server could be reached; the best candidate, %s, failed: %s", dir, top.HostPort(), top.Probe.Error),

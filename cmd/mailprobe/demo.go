@@ -55,7 +55,7 @@ scenario (e.g. alice@nostarttls.test, alice@silent.test, alice@mx.test).`,
 				o.LocalDir = dir
 			}
 			lo := l.DetectOptions()
-			o.Resolver, o.Dial, o.RootCAs, o.ISPDB = lo.Resolver, lo.Dial, lo.RootCAs, lo.ISPDB
+			o.Resolver, o.Dial, o.RootCAs, o.ISPDB, o.TrustAnchors = lo.Resolver, lo.Dial, lo.RootCAs, lo.ISPDB, lo.TrustAnchors
 			if o.Timeout == detect.DefaultTimeout {
 				o.Timeout = 10 * time.Second
 			}

@@ -225,13 +225,17 @@ func TestBinaryScenarios(t *testing.T) {
 	if err := l.WriteCA(ca); err != nil {
 		t.Fatal(err)
 	}
+	anchor := filepath.Join(dir, "anchor.key")
+	if err := l.WriteTrustAnchor(anchor); err != nil {
+		t.Fatal(err)
+	}
 	local := filepath.Join(dir, "local")
 	if err := lab.WriteLocalDir(local); err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("records", func(t *testing.T) {
-		cmd := exec.Command(bin, "records", "--resolver", l.DNSAddr, "--ca-file", ca, "--ispdb", l.ISPDB, "--web-host", "web.example.net", "demo.test")
+		cmd := exec.Command(bin, "records", "--resolver", l.DNSAddr, "--ca-file", ca, "--ispdb", l.ISPDB, "--trust-anchor", anchor, "--web-host", "web.example.net", "demo.test")
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("mailprobe records demo.test: %v", err)
@@ -254,7 +258,7 @@ func TestBinaryScenarios(t *testing.T) {
 	for _, sc := range lab.Scenarios {
 		t.Run(sc.Domain, func(t *testing.T) {
 			t.Parallel()
-			args := []string{"detect", "--json", "--resolver", l.DNSAddr, "--ca-file", ca, "--ispdb", l.ISPDB, "--timeout", "10s"}
+			args := []string{"detect", "--json", "--resolver", l.DNSAddr, "--ca-file", ca, "--ispdb", l.ISPDB, "--trust-anchor", anchor, "--timeout", "10s"}
 			if sc.Local {
 				args = append(args, "--local", local)
 			}

@@ -192,14 +192,15 @@ func (l *Lab) Dial(ctx context.Context, network, address string) (net.Conn, erro
 }
 
 // DetectOptions returns engine options that point every network step of a
-// detection at the lab: its resolver, its dialer, its CA and its ISP
-// database.
+// detection at the lab: its resolver, its dialer, its CA, its ISP database
+// and its DNSSEC trust anchor.
 func (l *Lab) DetectOptions() *detect.Options {
 	return &detect.Options{
-		Resolver: resolver.New(l.DNSAddr),
-		Dial:     l.Dial,
-		RootCAs:  l.CA.Pool(),
-		ISPDB:    l.ISPDB,
+		Resolver:     resolver.New(l.DNSAddr),
+		Dial:         l.Dial,
+		RootCAs:      l.CA.Pool(),
+		ISPDB:        l.ISPDB,
+		TrustAnchors: l.TrustAnchor(),
 	}
 }
 

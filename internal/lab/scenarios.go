@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailsetup/mailsetup/internal/lab/certs"
 	"github.com/mailsetup/mailsetup/internal/lab/mailserver"
 )
 
@@ -234,7 +235,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "demo.test",
 		About:  "a well-run, DNSSEC-signed domain: SRV, https autoconfig, the ISP database and Autodiscover all name mail.demo.test, whose TLSA 3 1 1 records (ports 993, 465) match its key",
-		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.demo.test:993/tls", Out: "mail.demo.test:465/tls", Trust: "https",
+		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.demo.test:993/tls", Out: "mail.demo.test:465/tls", Trust: "dnssec",
 			Absent: []string{"needs-confirmation", "implicit-tls-unavailable"}},
 		setup: func(l *Lab, d string) error {
 			host := "mail." + d
@@ -252,6 +253,33 @@ var Scenarios = []Scenario{
 			}
 			// DANE-EE SPKI SHA-256 of the served key (RFC 7671 §5.1, RFC 7672 §3.1.1).
 			return l.tlsa(host, l.leaves[host], 3, 1, 1, 993, 465)
+		},
+	},
+	{
+		Domain: "danebad.test",
+		About:  "a signed domain whose TLSA records (3 1 1) match another key than the one its servers present: DANE says someone may be intercepting",
+		Expect: Expect{Verdict: "unsafe", DNSSEC: "secure", Warnings: []string{"dane-mismatch"}},
+		setup: func(l *Lab, d string) error {
+			host := "mail." + d
+			err := l.all(d, host, []svc{imaps, submissions},
+				"_imaps._tcp.%[1]s. 300 IN SRV 0 1 993 mail.%[1]s.", "_submissions._tcp.%[1]s. 300 IN SRV 0 1 465 mail.%[1]s.")
+			if err != nil {
+				return err
+			}
+			decoy, err := certs.SelfSigned("decoy." + d)
+			if err != nil {
+				return err
+			}
+			return l.tlsa(host, decoy.Leaf, 3, 1, 1, 993, 465)
+		},
+	},
+	{
+		Domain: "bogus.test",
+		About:  "every DNSSEC signature of the domain has expired: its SRV and address answers are bogus and never used",
+		Expect: Expect{Verdict: "unsafe", DNSSEC: "bogus", Warnings: []string{"dnssec-bogus"}},
+		setup: func(l *Lab, d string) error {
+			return l.all(d, "mail."+d, []svc{imaps, submissions},
+				"_imaps._tcp.%[1]s. 300 IN SRV 0 1 993 mail.%[1]s.", "_submissions._tcp.%[1]s. 300 IN SRV 0 1 465 mail.%[1]s.")
 		},
 	},
 	{
@@ -553,7 +581,11 @@ func (l *Lab) build() error {
 	l.zones.declare("lab."+labTLD, zoneSpec{})
 	l.zones.declare("provider."+labTLD, zoneSpec{})
 	for _, s := range Scenarios {
-		l.zones.declare(s.Domain+".", zoneSpec{unsigned: s.Expect.DNSSEC == "insecure"})
+		spec := zoneSpec{unsigned: s.Expect.DNSSEC == "insecure"}
+		if s.Expect.DNSSEC == "bogus" {
+			spec.fault = faultExpired // every signature of the zone expired
+		}
+		l.zones.declare(s.Domain+".", spec)
 	}
 	for _, s := range Scenarios {
 		l.Users[User(s.Domain)] = Password
