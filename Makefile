@@ -27,10 +27,12 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-## bench: detection time next to the critical path under injected latency
+## bench: detection time next to the critical path under injected latency,
+## the cost of a silent first host, DNSSEC validation round trips cold and warm
 bench: deps
 	$(GO) test -run '^$$' -bench '^BenchmarkDetect$$' -benchtime 20x -benchmem ./detect/
 	$(GO) test -run '^$$' -bench '^BenchmarkSilentFirst$$' -benchtime 3x ./detect/
+	$(GO) test -run '^$$' -bench . -benchtime 50x ./detect/dnssec/
 
 ## fuzz: run each fuzz target for a while (FUZZTIME=30s)
 FUZZTIME ?= 30s
