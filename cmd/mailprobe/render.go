@@ -141,6 +141,9 @@ func printServer(w io.Writer, title string, s *detect.Server, list []detect.Serv
 		verified += fmt.Sprintf(", certificate valid for %s until %s", c.MatchedName, c.NotAfter)
 	}
 	fmt.Fprintf(tw, "  Verified:\t%s in %dms\n", verified, s.Probe.ElapsedMS)
+	if s.Probe.DANE != "" {
+		fmt.Fprintf(tw, "  DANE:\t%s (%s)\n", s.Probe.DANE, s.Probe.DANEDetail)
+	}
 	fmt.Fprintf(tw, "  Found by:\t%s (trust: %s)\n", joinNames(s.Sources), s.Trust)
 	switch l := s.Login; l.Status {
 	case detect.LoginOK:
