@@ -51,7 +51,7 @@ const (
 	// faultBadSig flips a byte of the signature over the A RRset at
 	// zoneSpec.faultName.
 	faultBadSig
-	// faultExpired makes every signature of the zone expired a day ago.
+	// faultExpired makes every signature of the zone expired a week ago.
 	faultExpired
 	// faultWrongDS publishes in the parent a DS of a key the zone does not
 	// have.
@@ -397,7 +397,7 @@ func (z *zone) finish(now time.Time) error {
 	}
 	inception, expiration := now.Add(-sigBackdate), now.Add(sigValidity)
 	if z.spec.fault == faultExpired {
-		inception, expiration = now.Add(-sigValidity), now.Add(-24*time.Hour)
+		inception, expiration = now.Add(-sigValidity), now.Add(-7*24*time.Hour) // well past validators' clock-skew allowance (Unbound: 1 day)
 	}
 	sign := func(rrset []dns.RR) error {
 		k := z.zsk
