@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mailsetup/mailsetup/detect/probe"
 	"github.com/mailsetup/mailsetup/detect/resolver"
@@ -62,7 +63,14 @@ func VerifyLogin(ctx context.Context, rep *Report, req LoginRequest, opts *Optio
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	// Servers delay their answer to a wrong password on purpose (Dovecot:
+	// 2 s and more for each failure from an address), so a login gets its
+	// own budget per user name tried, not the discovery's.
+	perTry := o.LoginTimeout
+	if perTry <= 0 {
+		perTry = probe.DefaultLoginTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*perTry+5*time.Second)
 	defer cancel()
 	type job struct {
 		s   *Server
@@ -87,6 +95,7 @@ func VerifyLogin(ctx context.Context, rep *Report, req LoginRequest, opts *Optio
 			j := job{s, make(chan probe.LoginResult, 1)}
 			jobs = append(jobs, j)
 			po := probeOptions(o)
+			po.Timeout = perTry
 			go func() {
 				j.res <- probe.Login(ctx, t, probe.Credentials{Usernames: users, Password: req.Password}, po)
 			}()

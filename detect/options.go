@@ -59,6 +59,10 @@ type Options struct {
 	Timeout time.Duration
 	// ProbeTimeout is the budget of one probe; zero means 4 s.
 	ProbeTimeout time.Duration
+	// LoginTimeout is the budget of one login connection of VerifyLogin
+	// (one user name tried); zero means probe.DefaultLoginTimeout (15 s),
+	// as servers delay their answer to a wrong password on purpose.
+	LoginTimeout time.Duration
 	// NoGuess turns the guessing source off.
 	NoGuess bool
 	// Exhaustive waits for every source and every probe, instead of
