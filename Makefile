@@ -33,11 +33,13 @@ vet:
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 ## bench: detection time next to the critical path under injected latency,
-## the cost of a silent first host, DNSSEC validation round trips cold and warm
+## the cost of a silent first host, DNSSEC validation round trips cold and warm,
+## batch throughput and peak memory of the 963-domain ISPDB replay
 bench: deps
 	$(GO) test -run '^$$' -bench '^BenchmarkDetect$$' -benchtime 20x -benchmem ./detect/
 	$(GO) test -run '^$$' -bench '^BenchmarkSilentFirst$$' -benchtime 3x ./detect/
 	$(GO) test -run '^$$' -bench . -benchtime 50x ./detect/dnssec/
+	$(GO) test -run '^$$' -bench '^BenchmarkReplay$$' -benchtime 1x ./internal/replay/
 
 ## fuzz: run each fuzz target for a while (FUZZTIME=30s)
 FUZZTIME ?= 30s
