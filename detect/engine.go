@@ -410,10 +410,10 @@ func (r *run) finished() bool {
 		return false
 	}
 	if r.grace == nil && r.settled(true) && r.settled(false) {
-		// The answer is certain. Work still under way gets a fifth of the
-		// time spent so far to finish, so alternatives are usually probed
-		// too, at a cost of at most 1.2x the time to the answer.
-		r.timer = time.NewTimer(r.since() / 5)
+		// The answer is certain. Work still under way gets a tenth of the
+		// time spent so far to finish, so alternatives are often probed
+		// too, at a cost of at most 1.1x the time to the answer.
+		r.timer = time.NewTimer(r.since() / 10)
 		r.grace = r.timer.C
 	}
 	return false

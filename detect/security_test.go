@@ -29,7 +29,7 @@ func runAll(t *testing.T, l *lab.Lab) map[string]*detect.Report {
 			defer wg.Done()
 			o := l.DetectOptions()
 			o.ProbeTimeout = 3 * time.Second // generous: the race detector and a busy CI slow handshakes
-			o.Exhaustive = true // every source and probe, so every request is made
+			o.Exhaustive = true              // every source and probe, so every request is made
 			if sc.Local {
 				o.LocalDir = local
 			}
