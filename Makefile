@@ -5,16 +5,26 @@ GO      ?= go
 GOFLAGS ?=
 export GOFLAGS
 
-.PHONY: run test bench deps fuzz vet build
+.PHONY: run test bench deps fuzz vet build screenshots demo
 
-## run: start the app (until the desktop app lands: mailprobe's offline demo)
+## run: start the desktop app (needs a display; "Try the demo" works offline)
 run:
 	@./scripts/install-deps run
+	$(GO) run ./cmd/mailsetup
+
+## demo: the command line's offline demo, for machines without a display
+demo: deps
 	$(GO) run ./cmd/mailprobe demo
 
-## build: build mailprobe without cgo, as helpdesk machines and servers run it
+## screenshots: PNGs of the app's main states under Xvfb, into ./screenshots
+screenshots:
+	@./scripts/install-deps screenshots
+	./scripts/screenshots screenshots
+
+## build: mailprobe without cgo (helpdesk machines, servers) and the app
 build: deps
 	CGO_ENABLED=0 $(GO) build -o bin/mailprobe ./cmd/mailprobe
+	$(GO) build -o bin/mailsetup ./cmd/mailsetup
 
 ## test: vet, then every test (lab scenarios, CLI end to end, ISPDB corpus,
 ## fuzz seeds, EAST, exports) with the race detector

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
@@ -107,7 +108,10 @@ func warnings(rep *Report) []Warning {
 				s.Security == autoconfig.Plain && s.Probe.Status == ProbeOK && !s.Probe.STARTTLSOffered {
 				evidence := "It answered in plaintext only"
 				if s.Security == autoconfig.STARTTLS {
-					evidence = fmt.Sprintf("The settings from %s say this port uses STARTTLS, yet the server's answer did not offer it", joinSources(s.Sources))
+					evidence = "This is a STARTTLS port, yet the server's answer did not offer STARTTLS"
+					if named := slices.DeleteFunc(slices.Clone(s.Sources), func(n SourceName) bool { return n == SourceGuess }); len(named) > 0 {
+						evidence = fmt.Sprintf("The settings published by %s say this port uses STARTTLS, yet the server's answer did not offer it", sourceWords(named))
+					}
 				}
 				instead := "Use an implicit-TLS port (993, 995, 465) or another network, and ask the admin to enable TLS."
 				if alt := firstVerifiedTLS(list); alt != nil {
@@ -173,6 +177,22 @@ func confirmed(ws []Warning, host string) bool {
 		}
 	}
 	return false
+}
+
+// sourceWords names sources for a sentence: "DNS SRV records and autoconfig".
+func sourceWords(s []SourceName) string {
+	words := map[SourceName]string{SourceLocal: "your local settings folder", SourceSRV: "DNS SRV records",
+		SourceAutoconfig: "the provider's autoconfig", SourceWellKnown: "the domain's autoconfig",
+		SourceAutoconfigHTTP: "autoconfig over plain http", SourceISPDB: "the ISP database", SourceMX: "the MX provider's autoconfig",
+		SourceAutodiscover: "Autodiscover", SourceGuess: "a guess"}
+	parts := make([]string, len(s))
+	for i, n := range s {
+		parts[i] = words[n]
+	}
+	if len(parts) > 1 {
+		return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	}
+	return strings.Join(parts, "")
 }
 
 func joinSources(s []SourceName) string {
