@@ -10,7 +10,7 @@ import (
 )
 
 // ispdbDir is Mozilla's ISP database in the shared reference folder, which
-// CI keeps beside the checkout (/work/shared beside /work/main).
+// CI keeps beside the checkout (../shared beside the repository).
 var ispdbDir = filepath.Join("..", "..", "shared", "corpus", "ispdb")
 
 // ispdbFiles returns the corpus files. A missing corpus fails the test,

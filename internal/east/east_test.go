@@ -45,8 +45,8 @@ const (
 
 var usernames = []string{"alice@example.org", "alice"}
 
-// corpusDir is the EAST corpus beside the checkout: /work/shared from
-// /work/main/internal/east.
+// corpusDir is the EAST corpus in the shared folder beside the checkout
+// (../shared seen from the repository root).
 var corpusDir = filepath.Join("..", "..", "..", "shared", "corpus", "east")
 
 // requireCorpus stops the test with a clear message when the corpus is
