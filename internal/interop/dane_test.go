@@ -21,6 +21,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/detect/dane"
 	"github.com/mailsetup/mailsetup/detect/dnssec"
+	"github.com/mailsetup/mailsetup/detect/resolver"
 	"github.com/mailsetup/mailsetup/internal/lab"
 )
 
@@ -66,7 +67,7 @@ func TestDANEAgreement(t *testing.T) {
 	ours := make([]verdict, len(cases))
 	ossl := make([]verdict, len(cases))
 	ldns := make([]verdict, len(cases))
-	v := dnssec.New(&cdResolver{server: w.unbound}, w.lab.TrustAnchor(), nil)
+	v := dnssec.New(resolver.New(w.unbound), w.lab.TrustAnchor(), nil) // resolver.Client sets DO and CD
 	parallel(len(cases), func(i int) {
 		if cases[i].err != nil {
 			return

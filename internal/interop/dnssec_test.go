@@ -14,6 +14,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailsetup/mailsetup/detect/dnssec"
+	"github.com/mailsetup/mailsetup/detect/resolver"
 	"github.com/mailsetup/mailsetup/internal/lab"
 )
 
@@ -42,7 +43,7 @@ func TestDNSSECAgreement(t *testing.T) {
 	// CD) is its own and not helped by data fetched for the others.
 	parallel(len(scs), func(i int) { unb[i] = unboundVerdict(ctx, w, scs[i]) })
 	parallel(len(scs), func(i int) { delv[i] = delvVerdict(ctx, w, scs[i]) })
-	v := dnssec.New(&cdResolver{server: w.unbound}, w.lab.TrustAnchor(), nil)
+	v := dnssec.New(resolver.New(w.unbound), w.lab.TrustAnchor(), nil) // resolver.Client sets DO and CD
 	parallel(len(scs), func(i int) { ours[i] = ourVerdict(ctx, v, scs[i]) })
 
 	var rows [][]string

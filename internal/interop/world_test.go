@@ -21,7 +21,6 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/mailsetup/mailsetup/detect/resolver"
 	"github.com/mailsetup/mailsetup/internal/lab"
 )
 
@@ -373,34 +372,6 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// cdResolver is a resolver.Resolver that sets DO and CD (RFC 4035 §3.2.2),
-// so that a validating resolver such as Unbound hands over the data it
-// would otherwise hide behind SERVFAIL, and the validator under test judges
-// it itself.
-type cdResolver struct {
-	server string
-}
-
-func (r *cdResolver) Query(ctx context.Context, name string, qtype uint16) (*resolver.Answer, error) {
-	fqdn := dns.Fqdn(name)
-	m := new(dns.Msg)
-	m.SetQuestion(fqdn, qtype)
-	m.RecursionDesired = true
-	m.CheckingDisabled = true
-	m.SetEdns0(1232, true)
-	resp, err := exchange(ctx, r.server, m)
-	if err != nil {
-		return nil, fmt.Errorf("cdResolver: %s %s: %w", fqdn, dns.TypeToString[qtype], err)
-	}
-	switch resp.Rcode {
-	case dns.RcodeSuccess, dns.RcodeNameError:
-	default:
-		return nil, fmt.Errorf("%w: %s %s via %s: %s", resolver.ErrServerFailure, fqdn, dns.TypeToString[qtype], r.server, dns.RcodeToString[resp.Rcode])
-	}
-	return &resolver.Answer{Name: fqdn, Type: qtype, Rcode: resp.Rcode, Records: follow(resp.Answer, fqdn, qtype),
-		Msg: resp, AD: resp.AuthenticatedData}, nil
-}
-
 // exchange sends m over UDP, and again over TCP when the answer was
 // truncated.
 func exchange(ctx context.Context, server string, m *dns.Msg) (*dns.Msg, error) {
@@ -417,31 +388,6 @@ func exchange(ctx context.Context, server string, m *dns.Msg) (*dns.Msg, error) 
 		return nil, errors.New("response id mismatch")
 	}
 	return resp, nil
-}
-
-// follow returns the records of type qtype at name, following CNAMEs within
-// the answer section.
-func follow(rrs []dns.RR, name string, qtype uint16) []dns.RR {
-	for range 8 {
-		var out []dns.RR
-		next := ""
-		for _, rr := range rrs {
-			h := rr.Header()
-			if !strings.EqualFold(h.Name, name) {
-				continue
-			}
-			if h.Rrtype == qtype {
-				out = append(out, rr)
-			} else if cn, ok := rr.(*dns.CNAME); ok && qtype != dns.TypeCNAME {
-				next = cn.Target
-			}
-		}
-		if len(out) > 0 || next == "" {
-			return out
-		}
-		name = next
-	}
-	return nil
 }
 
 // table renders rows as aligned columns.
