@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -11,6 +12,7 @@ import (
 	"github.com/mailsetup/mailsetup/detect/dane"
 	"github.com/mailsetup/mailsetup/detect/dnssec"
 	"github.com/mailsetup/mailsetup/detect/probe"
+	"github.com/mailsetup/mailsetup/detect/resolver"
 )
 
 // DANE statuses of a server in the report (DESIGN.md).
@@ -38,74 +40,52 @@ type tlsaAnswer struct {
 // lookupIP resolves a probed host through the validator and remembers the
 // verdict. Bogus addresses are never used (RFC 4035 §4.3).
 func (r *run) lookupIP(ctx context.Context, host string) ([]netip.Addr, error) {
-	if ip, err := netip.ParseAddr(host); err == nil {
-		return []netip.Addr{ip}, nil
+	vr := &validating{v: r.v, verdict: dnssec.Result{Verdict: dnssec.Secure}}
+	addrs, err := resolver.LookupIP(ctx, vr, host)
+	if _, perr := netip.ParseAddr(host); perr == nil { // an IP literal: nothing was validated
+		return addrs, err
 	}
-	type res struct {
-		addrs []netip.Addr
-		val   dnssec.Result
-		err   error
-	}
-	ch := make(chan res, 2)
-	for _, qt := range []uint16{dns.TypeAAAA, dns.TypeA} {
-		go func() {
-			a, val, err := r.v.Lookup(ctx, host, qt)
-			var out res
-			out.val, out.err = val, err
-			if err == nil {
-				for _, rr := range a.Records {
-					switch rr := rr.(type) {
-					case *dns.A:
-						if ip, ok := netip.AddrFromSlice(rr.A.To4()); ok {
-							out.addrs = append(out.addrs, ip)
-						}
-					case *dns.AAAA:
-						if ip, ok := netip.AddrFromSlice(rr.AAAA); ok {
-							out.addrs = append(out.addrs, ip)
-						}
-					}
-				}
-			}
-			ch <- out
-		}()
-	}
-	var v6, v4 []netip.Addr
-	var errs []error
-	combined := dnssec.Result{Verdict: dnssec.Secure}
-	for range 2 {
-		x := <-ch
-		if x.err != nil {
-			errs = append(errs, x.err)
-			combined = dnssec.Result{Verdict: dnssec.Indeterminate, Reason: x.err.Error()}
-			continue
-		}
-		if worse(combined.Verdict, x.val.Verdict) != combined.Verdict {
-			combined = x.val
-		}
-		for _, a := range x.addrs {
-			if a.Is4() {
-				v4 = append(v4, a)
-			} else {
-				v6 = append(v6, a)
-			}
-		}
-	}
+	vr.mu.Lock()
+	verdict := vr.verdict
+	vr.mu.Unlock()
 	r.hostsMu.Lock()
-	r.hosts[host] = combined
-	if combined.Verdict == dnssec.Bogus {
-		r.bogus = append(r.bogus, host+" A/AAAA: "+combined.Reason)
+	r.hosts[host] = verdict
+	if verdict.Verdict == dnssec.Bogus {
+		r.bogus = append(r.bogus, host+" A/AAAA: "+verdict.Reason)
 	}
 	r.hostsMu.Unlock()
-	if combined.Verdict == dnssec.Bogus {
-		return nil, fmt.Errorf("the addresses of %s failed DNSSEC validation: %w", host, combined.Err())
+	if verdict.Verdict == dnssec.Bogus {
+		return nil, fmt.Errorf("the addresses of %s failed DNSSEC validation: %w", host, verdict.Err())
 	}
-	if addrs := append(v6, v4...); len(addrs) > 0 {
-		return addrs, nil
+	return addrs, err
+}
+
+// validating is a resolver.Resolver that validates every answer and keeps
+// the weakest verdict it saw. A bogus answer comes back as an error, so it
+// is never used.
+type validating struct {
+	v       *dnssec.Validator
+	mu      sync.Mutex
+	verdict dnssec.Result
+}
+
+func (vr *validating) Query(ctx context.Context, name string, qtype uint16) (*resolver.Answer, error) {
+	a, val, err := vr.v.Lookup(ctx, name, qtype)
+	if err != nil {
+		val = dnssec.Result{Verdict: dnssec.Indeterminate, Reason: err.Error()}
 	}
-	if len(errs) > 0 {
-		return nil, errs[0]
+	vr.mu.Lock()
+	if worse(vr.verdict.Verdict, val.Verdict) != vr.verdict.Verdict {
+		vr.verdict = val
 	}
-	return nil, fmt.Errorf("%s has no address records", host)
+	vr.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if val.Verdict == dnssec.Bogus {
+		return nil, val.Err()
+	}
+	return a, nil
 }
 
 // lookupTLSA fetches and validates the TLSA RRset of host:port.
