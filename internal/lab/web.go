@@ -8,8 +8,9 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/mailsetup/mailsetup/internal/lab/latency"
 )
 
 // Request is one http(s) request a lab web server received, for tests that
@@ -88,7 +89,7 @@ func (l *Lab) startWeb(host string, port int, cert *tls.Certificate, pages map[s
 	if err != nil {
 		return err
 	}
-	ln = &slowListener{Listener: ln, delay: l.opts.Latency}
+	ln = latency.Listener(ln, l.opts.Latency)
 	scheme := "http"
 	if cert != nil {
 		scheme = "https"
@@ -114,50 +115,4 @@ func (l *Lab) startWeb(host string, port int, cert *tls.Certificate, pages map[s
 		return nil
 	})
 	return nil
-}
-
-// slowListener delays every write of its connections by delay, simulating
-// one network round trip per server response.
-type slowListener struct {
-	net.Listener
-	delay time.Duration
-}
-
-func (l *slowListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil || l.delay <= 0 {
-		return c, err
-	}
-	return &slowConn{Conn: c, delay: l.delay}, nil
-}
-
-type slowConn struct {
-	net.Conn
-	delay time.Duration
-	mu    sync.Mutex
-	heard bool // the peer sent something since our last write
-	spoke bool // we wrote before
-}
-
-func (c *slowConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if n > 0 {
-		c.mu.Lock()
-		c.heard = true
-		c.mu.Unlock()
-	}
-	return n, err
-}
-
-// Write waits one delay before the first write after the peer spoke (or
-// before the very first write): one simulated round trip per exchange.
-func (c *slowConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	wait := c.heard || !c.spoke
-	c.heard, c.spoke = false, true
-	c.mu.Unlock()
-	if wait {
-		time.Sleep(c.delay)
-	}
-	return c.Conn.Write(p)
 }

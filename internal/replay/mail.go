@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/internal/lab/latency"
 )
 
 // Limits of a mail session.
@@ -113,7 +114,7 @@ func (s *mailServer) serve(c net.Conn) {
 	_ = c.SetDeadline(time.Now().Add(sessionTimeout))
 	var raw net.Conn = c
 	if s.latency > 0 {
-		raw = &slowConn{Conn: c, delay: s.latency}
+		raw = latency.Conn(c, s.latency)
 	}
 	ss := &session{s: s, raw: raw, conn: raw, host: "replay.invalid"}
 	if s.kind.sec == autoconfig.TLS {

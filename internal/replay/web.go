@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	latencypkg "github.com/mailsetup/mailsetup/internal/lab/latency"
 )
 
 // configPath is where a provider's autoconfig file is published
@@ -60,7 +62,7 @@ func startWeb(pages map[string][]byte, cs *certStore, latency time.Duration) (*w
 		done: make(chan struct{}),
 	}
 	s.srv.SetKeepAlivesEnabled(false)
-	tl := tls.NewListener(&slowListener{Listener: ln, delay: latency}, cs.config())
+	tl := tls.NewListener(latencypkg.Listener(ln, latency), cs.config())
 	go func() {
 		defer close(s.done)
 		_ = s.srv.Serve(tl)
