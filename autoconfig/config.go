@@ -201,3 +201,12 @@ func (a Auth) Label() string {
 		return string(a)
 	}
 }
+
+// AuthLabel names the preferred (first) of a server's methods with
+// [Auth.Label]; no method means a normal password.
+func AuthLabel(a []Auth) string {
+	if len(a) == 0 {
+		return AuthPasswordCleartext.Label()
+	}
+	return a[0].Label()
+}

@@ -441,12 +441,7 @@ func securityWords(s autoconfig.Security) string { return s.Label() }
 // passwordWords names the authentication of a server the way mail clients'
 // settings do, after the first, preferred, method; no method means a normal
 // password.
-func passwordWords(a []autoconfig.Auth) string {
-	if len(a) == 0 {
-		return autoconfig.AuthPasswordCleartext.Label()
-	}
-	return a[0].Label()
-}
+func passwordWords(a []autoconfig.Auth) string { return autoconfig.AuthLabel(a) }
 
 func protocolWords(p autoconfig.Protocol) string {
 	switch p {

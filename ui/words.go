@@ -101,12 +101,7 @@ func securityWords(s autoconfig.Security) string {
 func protocolWords(p autoconfig.Protocol) string { return strings.ToUpper(string(p)) }
 
 // authWords names how the password is sent, as clients call it.
-func authWords(a []autoconfig.Auth) string {
-	if len(a) == 0 {
-		return autoconfig.AuthPasswordCleartext.Label()
-	}
-	return a[0].Label()
-}
+func authWords(a []autoconfig.Auth) string { return autoconfig.AuthLabel(a) }
 
 // trustWords says where settings of a trust level come from.
 func trustWords(t detect.Trust) string {

@@ -26,12 +26,7 @@ func securityWords(s autoconfig.Security) string {
 	}
 }
 
-func authWords(a []autoconfig.Auth) string {
-	if len(a) == 0 {
-		return autoconfig.AuthPasswordCleartext.Label()
-	}
-	return a[0].Label()
-}
+func authWords(a []autoconfig.Auth) string { return autoconfig.AuthLabel(a) }
 
 var verdictWords = map[detect.Verdict]string{
 	detect.VerdictSecure:  "SECURE: verified settings found",
