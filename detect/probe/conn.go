@@ -52,6 +52,7 @@ func (p *prober) connect() *failure {
 	next, running, winner := 0, 0, -1
 	var won net.Conn
 	var lastErr error
+	var kinds []*Kind // of the failed attempts
 	launch := func() {
 		i := next
 		next++
@@ -97,6 +98,7 @@ func (p *prober) connect() *failure {
 			default:
 				a.Error = d.err.Error()
 				lastErr = d.err
+				kinds = append(kinds, dialKind(d.err))
 				if more() {
 					launch() // RFC 8305 §5: a failure starts the next attempt at once
 				}
@@ -117,7 +119,21 @@ func (p *prober) connect() *failure {
 		if p.ctx.Err() != nil {
 			return p.netFail(p.ctx.Err(), "connecting")
 		}
-		return fail(StatusUnreachable, lastErr, "cannot connect (%d of %d addresses tried)", next, len(addrs))
+		// An address that timed out may be filtered, so that is the kind
+		// if any did; else a refusal says the host answered with the port
+		// closed (an IPv6 address without a route beside it changes
+		// nothing); else there was no route.
+		kind := ErrNetworkUnreachable
+		for _, k := range kinds {
+			if k == ErrTimeout || k == ErrConnectionRefused && kind != ErrTimeout {
+				kind = k
+			}
+		}
+		status := StatusUnreachable
+		if kind == ErrTimeout {
+			status = StatusTimeout
+		}
+		return fail(status, lastErr, "cannot connect (%d of %d addresses tried)", next, len(addrs)).as(kind)
 	}
 	p.conn = newBudgetConn(p.ctx, won)
 	p.res.Address = netip.AddrPortFrom(addrs[winner], uint16(p.t.Port)).String()
@@ -133,14 +149,17 @@ func (p *prober) resolve() ([]netip.Addr, *failure) {
 		return []netip.Addr{ip.Unmap()}, nil
 	}
 	if p.o.LookupIP == nil {
-		return nil, fail(StatusUnreachable, nil, "no resolver to look up %q (Options.LookupIP is nil)", p.t.Host)
+		return nil, fail(StatusUnreachable, nil, "no resolver to look up %q (Options.LookupIP is nil)", p.t.Host).as(ErrLookupFailed)
 	}
 	ips, err := p.o.LookupIP(p.ctx, p.t.Host)
 	if err != nil {
 		if p.ctx.Err() != nil {
 			return nil, p.netFail(err, "resolving the host")
 		}
-		return nil, fail(StatusUnreachable, err, "cannot resolve the host")
+		if k := lookupKind(err); k == ErrHostNotFound {
+			return nil, fail(StatusUnreachable, nil, "the host name %s does not exist or has no address", p.t.Host).as(k)
+		}
+		return nil, fail(StatusUnreachable, err, "cannot resolve the host").as(ErrLookupFailed)
 	}
 	seen := make(map[netip.Addr]bool, len(ips))
 	var out []netip.Addr
@@ -152,7 +171,7 @@ func (p *prober) resolve() ([]netip.Addr, *failure) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fail(StatusUnreachable, nil, "the host has no addresses")
+		return nil, fail(StatusUnreachable, nil, "the host name %s has no address", p.t.Host).as(ErrHostNotFound)
 	}
 	return out, nil
 }
@@ -360,19 +379,6 @@ func (l *lineConn) write(cmd, shown string) *failure {
 	if _, err := fmt.Fprintf(l.conn, "%s\r\n", cmd); err != nil {
 		verb, _, _ := strings.Cut(shown, " ")
 		return l.p.netFail(err, "sending "+l.name+" "+verb)
-	}
-	return nil
-}
-
-// checkDrained fails when the server sent anything beyond its response to
-// STARTTLS/STLS. Such bytes were sent in plaintext and would be taken as
-// TLS-protected answers by a careless client (EAST response injection, CVE-2021-22947 in curl);
-// RFC 3207 §4.2 and RFC 2595 §3.1/§4 require discarding everything from before the
-// handshake, and a server that sends it is broken or tampered with. The
-// bytes are in the transcript, marked BeforeTLS.
-func (l *lineConn) checkDrained() *failure {
-	if n := l.br.Buffered(); n > 0 {
-		return fail(StatusProtocolError, nil, "server sent data after STARTTLS response (%d bytes before the TLS handshake)", n)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ const maxLines = 1000
 func (p *prober) imap() *failure {
 	switch p.t.Security {
 	case autoconfig.TLS:
-		tc, f := p.handshake(false)
+		tc, f := p.handshake(nil)
 		if f != nil {
 			return f
 		}
@@ -51,7 +51,7 @@ func (p *prober) imapStartTLS() *failure {
 		// RFC 9051 §6.2.1 (STARTTLS is valid only before authentication)
 		// and §7.1.4: a PREAUTH greeting in cleartext would keep the session
 		// in plaintext; refuse it (EAST; CVE-2020-12398 and kin).
-		return fail(StatusProtocolError, nil, "server greeted with PREAUTH before STARTTLS, which would leave the session in plaintext")
+		return fail(StatusProtocolError, nil, "server greeted with PREAUTH before STARTTLS, which would leave the session in plaintext").as(ErrPreauth)
 	case "BYE":
 		return fail(StatusProtocolError, nil, "server refused the connection (BYE)")
 	default:
@@ -64,35 +64,22 @@ func (p *prober) imapStartTLS() *failure {
 			return f
 		}
 	}
-	if !hasFold(caps, "STARTTLS") {
-		// RFC 8314 §5.2 and RFC 2595 §3.1: no STARTTLS, no upgrade, and no
-		// plaintext fallback.
-		return fail(StatusProtocolError, nil, "STARTTLS not offered")
-	}
-	p.res.STARTTLSOffered = true
-
-	if f := l.send("a2 STARTTLS"); f != nil {
-		return f
-	}
-	tagged, f := l.imapTagged("a2", "STARTTLS")
-	if f != nil {
-		return f
-	}
-	if kind, _, _ := parseIMAPStatus(tagged); kind != "OK" {
-		return fail(StatusProtocolError, nil, "STARTTLS refused: %s", kind)
-	}
-	if f := l.checkDrained(); f != nil {
-		return f
-	}
-	p.tr.note("STARTTLS accepted; what was said before is discarded")
-	tc, f := p.handshake(true)
-	if f != nil {
-		return f
-	}
-	defer tc.Close()
-	// RFC 2595 §3.1, RFC 9051 §6.2.1: discard what was learnt in plaintext
-	// and ask CAPABILITY again, over TLS.
-	return p.imapSession(tc, true)
+	return p.startTLS(l, upgrade{
+		verb:    "STARTTLS",
+		offered: hasFold(caps, "STARTTLS"),
+		command: "a2 STARTTLS",
+		answer: func() (string, *failure) {
+			tagged, f := l.imapTagged("a2", "STARTTLS")
+			if f != nil {
+				return "", f
+			}
+			if kind, _, _ := parseIMAPStatus(tagged); kind != "OK" {
+				return kind, nil
+			}
+			return "", nil
+		},
+		session: func(tc net.Conn) *failure { return p.imapSession(tc, true) },
+	})
 }
 
 // imapSession reads the greeting (none follows STARTTLS) and the

@@ -102,7 +102,7 @@ func TestLabFaults(t *testing.T) {
 		sec     autoconfig.Security
 		timeout time.Duration
 		want    probe.Status
-		problem string
+		problem probe.CertProblem
 		errSub  string
 	}{
 		{"imap stripped", mailserver.Config{Protocol: mailserver.IMAP, Security: mailserver.StartTLS, NoSTARTTLS: true},

@@ -59,7 +59,8 @@ type LoginResult struct {
 	Mechanism string
 	// Tried are the user names whose credentials were sent, in order.
 	Tried []string
-	// Error is one sentence saying what failed and where; empty for LoginOK.
+	// Error is one sentence for people saying what failed and where
+	// ("login to mail.example.org:993: ..."); empty for LoginOK.
 	Error string
 	// Cert describes the certificate of the last connection; nil when no
 	// TLS handshake completed.
@@ -117,7 +118,7 @@ func Login(ctx context.Context, t Target, c Credentials, opts *Options) LoginRes
 		res.Status = status
 		if format != "" {
 			msg := tr.scrub(fmt.Sprintf(format, args...))
-			res.Error = "probe: login to " + where + ": " + msg
+			res.Error = "login to " + where + ": " + msg
 			tr.note("login %s: %s", status, msg)
 		} else {
 			tr.note("login %s as %q", status, res.Username)

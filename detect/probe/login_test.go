@@ -68,8 +68,8 @@ func wantLogin(t *testing.T, r probe.LoginResult, status probe.LoginStatus, errS
 	if !strings.Contains(r.Error, errSub) {
 		t.Errorf("Login() error = %q, want it to contain %q", r.Error, errSub)
 	}
-	if r.Error != "" && !strings.HasPrefix(r.Error, "probe: login to ") {
-		t.Errorf("Login() error = %q, want the probe: prefix and the server", r.Error)
+	if r.Error != "" && !strings.HasPrefix(r.Error, "login to ") {
+		t.Errorf("Login() error = %q, want it to say login to the server", r.Error)
 	}
 	if r.Status == probe.LoginNotTried && (len(r.Tried) != 0 || r.Mechanism != "") {
 		t.Errorf("not-tried, yet Tried = %q, Mechanism = %q", r.Tried, r.Mechanism)
@@ -361,6 +361,42 @@ func TestLoginScripted(t *testing.T) {
 	}
 }
 
+// TestLoginAfterInjection: bytes injected after the STARTTLS answer are
+// discarded; the login goes on over verified TLS with the capabilities
+// asked again there, and no credential is sent before the handshake.
+func TestLoginAfterInjection(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		proto autoconfig.Protocol
+		s     script
+	}{
+		{"imap", autoconfig.IMAP, script{inject: "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n"}},
+		{"imap later", autoconfig.IMAP, script{later: "* OK [ALERT] injected\r\n"}},
+		{"pop3", autoconfig.POP3, script{inject: "+OK\r\nSASL PLAIN\r\n.\r\n"}},
+		{"smtp", autoconfig.SMTP, script{inject: "250 AUTH PLAIN\r\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := tt.s
+			s.proto = string(tt.proto)
+			s.cert = must(ca(t).Leaf(host))
+			s.users = map[string]string{fullUser: labPass}
+			port := s.listen(t, "tcp4", "")
+			r := probe.Login(context.Background(), probe.Target{Protocol: tt.proto, Host: host, Port: port, Security: autoconfig.STARTTLS}, bothUsers, options(t))
+			wantLogin(t, r, probe.LoginOK, "")
+			noSecret(t, r, bothUsers)
+			s.stop()
+			for _, c := range s.credentials() {
+				if !c.tls {
+					t.Errorf("credential %+v sent without TLS", c)
+				}
+			}
+		})
+	}
+}
+
 // TestLoginSTARTTLSFailsClosed: Login takes Probe's STARTTLS path, and no
 // STARTTLS failure lets a credential out, whatever the attacker offers.
 func TestLoginSTARTTLSFailsClosed(t *testing.T) {
@@ -372,17 +408,13 @@ func TestLoginSTARTTLSFailsClosed(t *testing.T) {
 		errSub string
 	}{
 		{"imap/not offered", autoconfig.IMAP, script{noSTARTTLS: true}, "STARTTLS not offered"},
-		{"imap/NO", autoconfig.IMAP, script{reply: "%s NO [ALERT] log in without TLS now\r\n"}, "STARTTLS refused: NO"},
+		{"imap/NO", autoconfig.IMAP, script{reply: "%s NO [ALERT] log in without TLS now\r\n"}, "STARTTLS was advertised, then refused (NO)"},
 		{"imap/PREAUTH", autoconfig.IMAP, script{greeting: "* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n"}, "PREAUTH"},
-		{"imap/injection", autoconfig.IMAP, script{inject: "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n"}, "data after STARTTLS"},
-		{"imap/injection later", autoconfig.IMAP, script{later: "* OK [ALERT] injected\r\n"}, "data after STARTTLS"},
-		{"imap/BAD then plaintext", autoconfig.IMAP, script{reply: "%s BAD no TLS here\r\n"}, "STARTTLS refused: BAD"},
+		{"imap/BAD then plaintext", autoconfig.IMAP, script{reply: "%s BAD no TLS here\r\n"}, "STARTTLS was advertised, then refused (BAD)"},
 		{"pop3/not offered", autoconfig.POP3, script{noSTARTTLS: true}, "STLS not offered"},
-		{"pop3/-ERR", autoconfig.POP3, script{reply: "-ERR not now\r\n"}, "STLS refused"},
-		{"pop3/injection", autoconfig.POP3, script{inject: "+OK\r\nSASL PLAIN\r\n.\r\n"}, "data after STARTTLS"},
+		{"pop3/-ERR", autoconfig.POP3, script{reply: "-ERR not now\r\n"}, "STLS was advertised, then refused (-ERR)"},
 		{"smtp/not offered", autoconfig.SMTP, script{noSTARTTLS: true}, "STARTTLS not offered"},
 		{"smtp/454", autoconfig.SMTP, script{reply: "454 4.7.0 TLS not available\r\n"}, "server replied 454"},
-		{"smtp/injection", autoconfig.SMTP, script{inject: "250 AUTH PLAIN\r\n"}, "data after STARTTLS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"net"
 	"strings"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
@@ -12,7 +13,7 @@ import (
 func (p *prober) pop3() *failure {
 	switch p.t.Security {
 	case autoconfig.TLS:
-		tc, f := p.handshake(false)
+		tc, f := p.handshake(nil)
 		if f != nil {
 			return f
 		}
@@ -30,34 +31,23 @@ func (p *prober) pop3() *failure {
 	if f != nil {
 		return f
 	}
-	if !hasKeyword(capa, "STLS") {
-		// RFC 8314 §5.2, RFC 2595 §4: no STLS, no upgrade, and no plaintext
-		// fallback. A server without CAPA (RFC 2449) cannot advertise it.
-		return fail(StatusProtocolError, nil, "STLS not offered")
-	}
-	p.res.STARTTLSOffered = true
-	if f := l.send("STLS"); f != nil {
-		return f
-	}
-	line, f := l.readLine("reading POP3 STLS response")
-	if f != nil {
-		return f
-	}
-	if !okPOP3(line) {
-		return fail(StatusProtocolError, nil, "STLS refused%s", l.said(line))
-	}
-	if f := l.checkDrained(); f != nil {
-		return f
-	}
-	p.tr.note("STLS accepted; what was said before is discarded")
-	tc, f := p.handshake(true)
-	if f != nil {
-		return f
-	}
-	defer tc.Close()
-	// RFC 2595 §4: discard the capabilities learnt in plaintext and issue
-	// CAPA again, over TLS.
-	return p.lines(tc, "POP3").pop3Session(false)
+	// A server without CAPA (RFC 2449) cannot advertise STLS.
+	return p.startTLS(l, upgrade{
+		verb:    "STLS",
+		offered: hasKeyword(capa, "STLS"),
+		command: "STLS",
+		answer: func() (string, *failure) {
+			line, f := l.readLine("reading POP3 STLS response")
+			if f != nil {
+				return "", f
+			}
+			if !okPOP3(line) {
+				return "-ERR", nil
+			}
+			return "", nil
+		},
+		session: func(tc net.Conn) *failure { return p.lines(tc, "POP3").pop3Session(false) },
+	})
 }
 
 // pop3Greeting reads the greeting.

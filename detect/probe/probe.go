@@ -54,6 +54,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
@@ -136,24 +137,26 @@ const (
 	StatusTimeout Status = "timeout"
 )
 
-// Certificate problems, the values of CertInfo.Problem.
-const (
-	ProblemExpired      = "expired"
-	ProblemNotYetValid  = "not-yet-valid"
-	ProblemNameMismatch = "name-mismatch"
-	ProblemUntrusted    = "untrusted"
-	ProblemInvalid      = "invalid"
-)
-
 // Result is what one probe saw.
 type Result struct {
 	// Target is the probed target, as given.
 	Target Target
 	// Status is the outcome.
 	Status Status
-	// Error is one sentence saying what failed and where; empty when Status
-	// is StatusOK.
+	// Error is one sentence for people saying what failed and where
+	// ("mail.example.org:993: ..."); empty when Status is StatusOK.
 	Error string
+	// Err is the failure as an error, nil when Status is StatusOK. It wraps
+	// the kind of failure (ErrHostNotFound, ErrConnectionRefused,
+	// ErrTimeout, ErrTLS, ErrCertificate and its *CertError,
+	// ErrSTARTTLSMissing, ErrSTARTTLSRefused...): match it with errors.Is
+	// or errors.As, or read the kind with KindOf.
+	Err error
+	// STARTTLSInjected counts the bytes the server (or someone on the path)
+	// sent after its STARTTLS answer and before the TLS handshake (EAST
+	// response injection). They were discarded and the probe went on over
+	// verified TLS; a non-zero count is worth a warning all the same.
+	STARTTLSInjected int
 	// Addresses are the connection attempts, in the order they started.
 	Addresses []AddrResult
 	// Address is the IP:port the protocol ran over; empty when no address
@@ -211,9 +214,9 @@ type CertInfo struct {
 	Valid bool
 	// Error explains Problem in one sentence; empty when Valid.
 	Error string
-	// Problem is "" (valid), ProblemExpired, ProblemNotYetValid,
+	// Problem is CertOK (valid), ProblemExpired, ProblemNotYetValid,
 	// ProblemNameMismatch, ProblemUntrusted or ProblemInvalid.
-	Problem string
+	Problem CertProblem
 	// Subject and Issuer are the leaf's distinguished names.
 	Subject, Issuer string
 	// DNSNames are the leaf's DNS subject alternative names.
@@ -272,7 +275,8 @@ func runProber(ctx context.Context, t Target, o Options, tr *transcript, a *atte
 	p.flushReads()
 	if f != nil {
 		p.res.Status = f.status
-		p.res.Error = "probe: " + p.where + ": " + f.Error()
+		p.res.Err = &probeError{where: p.where, f: f}
+		p.res.Error = p.where + ": " + f.Error()
 		p.failed = f
 		tr.note("error: %s", f.Error())
 	} else {
@@ -323,13 +327,17 @@ type prober struct {
 	failed   *failure   // why the connection failed, after runProber
 }
 
-// failure is why a probe failed: a status and a message saying what failed.
+// failure is why a probe failed: a status, the kind of failure (one of the
+// sentinel errors of errors.go), a message for people saying what failed,
+// and the cause.
 type failure struct {
 	status Status
+	kind   error // a *Kind, or an error that wraps one (*CertError)
 	msg    string
 	err    error
 }
 
+// Error is the message for people, with the cause when there is one.
 func (f *failure) Error() string {
 	if f.err == nil {
 		return f.msg
@@ -337,17 +345,43 @@ func (f *failure) Error() string {
 	return f.msg + ": " + f.err.Error()
 }
 
-func (f *failure) Unwrap() error { return f.err }
-
-func fail(status Status, err error, format string, args ...any) *failure {
-	return &failure{status: status, msg: fmt.Sprintf(format, args...), err: err}
+// Unwrap returns the kind and the cause, for errors.Is and errors.As.
+func (f *failure) Unwrap() []error {
+	if f.err == nil {
+		return []error{f.kind}
+	}
+	return []error{f.kind, f.err}
 }
+
+// fail makes a failure of the kind status implies; as gives it a more
+// precise kind.
+func fail(status Status, err error, format string, args ...any) *failure {
+	return &failure{status: status, kind: kindOfStatus(status), msg: fmt.Sprintf(format, args...), err: err}
+}
+
+// as sets the kind of f (a *Kind, or an error wrapping one) and returns f.
+func (f *failure) as(k error) *failure {
+	f.kind = k
+	return f
+}
+
+// probeError is Result.Err: a failure of one server, whose message names
+// the package and the server.
+type probeError struct {
+	where string
+	f     *failure
+}
+
+func (e *probeError) Error() string   { return "probe: " + e.where + ": " + e.f.Error() }
+func (e *probeError) Unwrap() []error { return e.f.Unwrap() }
 
 // netFail classifies an I/O error that happened while doing what.
 func (p *prober) netFail(err error, what string) *failure {
 	switch {
 	case errors.Is(p.ctx.Err(), context.Canceled):
 		return fail(StatusTimeout, nil, "%s: probe cancelled", what)
+	case errors.Is(err, syscall.ECONNRESET):
+		return fail(StatusProtocolError, nil, "%s: connection reset by the server", what)
 	case p.expired() || isTimeout(err):
 		return fail(StatusTimeout, nil, "%s: no answer within the probe's budget (%v)", what, p.budget)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"net/netip"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect/probe"
+	"github.com/mailsetup/mailsetup/detect/resolver"
 	"github.com/mailsetup/mailsetup/internal/lab/certs"
 )
 
@@ -80,8 +82,23 @@ func want(t *testing.T, r probe.Result, status probe.Status, errSub string) {
 	if !strings.Contains(r.Error, errSub) {
 		t.Errorf("Probe() error = %q, want it to contain %q", r.Error, errSub)
 	}
-	if r.Error != "" && !strings.HasPrefix(r.Error, "probe: ") {
-		t.Errorf("Probe() error = %q, want the probe: prefix and the server", r.Error)
+	where := net.JoinHostPort(r.Target.Host, strconv.Itoa(r.Target.Port))
+	if r.Error != "" && !strings.HasPrefix(r.Error, where+": ") {
+		t.Errorf("Probe() error = %q, want it to start with the server %s", r.Error, where)
+	}
+	if (r.Err == nil) != (status == probe.StatusOK) {
+		t.Errorf("Probe() Err = %v with status %q", r.Err, r.Status)
+	}
+	if r.Err != nil && (probe.KindOf(r.Err) == nil || !strings.HasPrefix(r.Err.Error(), "probe: "+where+": ")) {
+		t.Errorf("Probe() Err = %v, want a kind of failure, the probe: prefix and the server", r.Err)
+	}
+}
+
+// wantKind checks the kind of failure of a probe.
+func wantKind(t *testing.T, r probe.Result, kind error) {
+	t.Helper()
+	if !errors.Is(r.Err, kind) {
+		t.Errorf("Probe() Err = %v (kind %v), want errors.Is %v", r.Err, probe.KindOf(r.Err), kind)
 	}
 }
 
@@ -176,7 +193,9 @@ func TestSuccess(t *testing.T) {
 }
 
 // TestSTARTTLSFailsClosed runs the STARTTLS attacks and refusals: each must
-// end in protocol-error, never in a plaintext success.
+// end in protocol-error, never in a plaintext success, with the kind of
+// failure that says what happened (advertised then refused is not "not
+// offered").
 func TestSTARTTLSFailsClosed(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -184,29 +203,26 @@ func TestSTARTTLSFailsClosed(t *testing.T) {
 		proto  autoconfig.Protocol
 		s      script
 		errSub string
+		kind   error
 		// sentPlain are the plaintext commands the server may see, at most.
 		sentPlain []string
 	}{
-		{"imap/not offered", autoconfig.IMAP, script{noSTARTTLS: true}, "STARTTLS not offered", []string{"a1 CAPABILITY"}},
-		{"imap/NO", autoconfig.IMAP, script{reply: "%s NO TLS unavailable\r\n"}, "STARTTLS refused: NO", nil},
-		{"imap/BAD", autoconfig.IMAP, script{reply: "%s BAD unknown command\r\n"}, "STARTTLS refused: BAD", nil},
-		{"imap/BYE", autoconfig.IMAP, script{reply: "* BYE go away\r\n"}, "server closed the session", nil},
-		{"imap/PREAUTH", autoconfig.IMAP, script{greeting: "* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] logged in\r\n"}, "greeted with PREAUTH before STARTTLS", []string{}},
-		{"imap/greeting BYE", autoconfig.IMAP, script{greeting: "* BYE overloaded\r\n"}, "refused the connection", []string{}},
-		{"imap/injection", autoconfig.IMAP, script{inject: "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nb1 OK injected\r\n"}, "server sent data after STARTTLS response", nil},
-		{"imap/injection later", autoconfig.IMAP, script{later: "* OK [ALERT] injected\r\n"}, "server sent data after STARTTLS response", nil},
-		{"imap/prefix alert", autoconfig.IMAP, script{reply: "* OK [ALERT] prefix\r\n%s NO not now\r\n"}, "STARTTLS refused: NO", nil},
-		{"pop3/not offered", autoconfig.POP3, script{noSTARTTLS: true}, "STLS not offered", []string{"CAPA"}},
-		{"pop3/no CAPA", autoconfig.POP3, script{noCAPA: true}, "STLS not offered", []string{"CAPA"}},
-		{"pop3/-ERR", autoconfig.POP3, script{reply: "-ERR not now\r\n"}, "STLS refused", nil},
-		{"pop3/injection", autoconfig.POP3, script{inject: "+OK\r\nSASL PLAIN\r\n.\r\n"}, "server sent data after STARTTLS response", nil},
-		{"pop3/bad greeting", autoconfig.POP3, script{greeting: "-ERR go away\r\n"}, "unexpected POP3 greeting", []string{}},
-		{"smtp/not offered", autoconfig.SMTP, script{noSTARTTLS: true}, "STARTTLS not offered", []string{"EHLO [127.0.0.1]"}},
-		{"smtp/454", autoconfig.SMTP, script{reply: "454 4.7.0 TLS not available\r\n"}, "STARTTLS refused: server replied 454", nil},
-		{"smtp/501", autoconfig.SMTP, script{reply: "501 5.5.4 syntax error\r\n"}, "STARTTLS refused: server replied 501", nil},
-		{"smtp/250", autoconfig.SMTP, script{reply: "250 sure\r\n"}, "STARTTLS refused: server replied 250", nil},
-		{"smtp/injection", autoconfig.SMTP, script{inject: "250-mail.example.test\r\n250 AUTH PLAIN\r\n"}, "server sent data after STARTTLS response", nil},
-		{"smtp/greeting 554", autoconfig.SMTP, script{greeting: "554 5.3.2 no service\r\n"}, "server replied 554", []string{}},
+		{"imap/not offered", autoconfig.IMAP, script{noSTARTTLS: true}, "STARTTLS not offered", probe.ErrSTARTTLSMissing, []string{"a1 CAPABILITY"}},
+		{"imap/NO", autoconfig.IMAP, script{reply: "%s NO TLS unavailable\r\n"}, "STARTTLS was advertised, then refused (NO)", probe.ErrSTARTTLSRefused, nil},
+		{"imap/BAD", autoconfig.IMAP, script{reply: "%s BAD unknown command\r\n"}, "STARTTLS was advertised, then refused (BAD)", probe.ErrSTARTTLSRefused, nil},
+		{"imap/BYE", autoconfig.IMAP, script{reply: "* BYE go away\r\n"}, "server closed the session", probe.ErrProtocol, nil},
+		{"imap/PREAUTH", autoconfig.IMAP, script{greeting: "* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] logged in\r\n"}, "greeted with PREAUTH before STARTTLS", probe.ErrPreauth, []string{}},
+		{"imap/greeting BYE", autoconfig.IMAP, script{greeting: "* BYE overloaded\r\n"}, "refused the connection", probe.ErrProtocol, []string{}},
+		{"imap/prefix alert", autoconfig.IMAP, script{reply: "* OK [ALERT] prefix\r\n%s NO not now\r\n"}, "STARTTLS was advertised, then refused (NO)", probe.ErrSTARTTLSRefused, nil},
+		{"pop3/not offered", autoconfig.POP3, script{noSTARTTLS: true}, "STLS not offered", probe.ErrSTARTTLSMissing, []string{"CAPA"}},
+		{"pop3/no CAPA", autoconfig.POP3, script{noCAPA: true}, "STLS not offered", probe.ErrSTARTTLSMissing, []string{"CAPA"}},
+		{"pop3/-ERR", autoconfig.POP3, script{reply: "-ERR not now\r\n"}, "STLS was advertised, then refused (-ERR)", probe.ErrSTARTTLSRefused, nil},
+		{"pop3/bad greeting", autoconfig.POP3, script{greeting: "-ERR go away\r\n"}, "unexpected POP3 greeting", probe.ErrProtocol, []string{}},
+		{"smtp/not offered", autoconfig.SMTP, script{noSTARTTLS: true}, "STARTTLS not offered", probe.ErrSTARTTLSMissing, []string{"EHLO [127.0.0.1]"}},
+		{"smtp/454", autoconfig.SMTP, script{reply: "454 4.7.0 TLS not available\r\n"}, "STARTTLS was advertised, then refused (server replied 454)", probe.ErrSTARTTLSRefused, nil},
+		{"smtp/501", autoconfig.SMTP, script{reply: "501 5.5.4 syntax error\r\n"}, "refused (server replied 501)", probe.ErrSTARTTLSRefused, nil},
+		{"smtp/250", autoconfig.SMTP, script{reply: "250 sure\r\n"}, "refused (server replied 250)", probe.ErrSTARTTLSRefused, nil},
+		{"smtp/greeting 554", autoconfig.SMTP, script{greeting: "554 5.3.2 no service\r\n"}, "server replied 554", probe.ErrProtocol, []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,6 +232,7 @@ func TestSTARTTLSFailsClosed(t *testing.T) {
 			s.cert = must(ca(t).Leaf(host))
 			r := run(t, &s, tt.proto, autoconfig.STARTTLS, options(t))
 			want(t, r, probe.StatusProtocolError, tt.errSub)
+			wantKind(t, r, tt.kind)
 			if r.Capabilities != nil || r.SASL != nil || r.Greeting != "" || r.LoginDisabled {
 				t.Errorf("failed STARTTLS probe kept plaintext data: caps %q, SASL %q, greeting %q, LOGINDISABLED %v",
 					r.Capabilities, r.SASL, r.Greeting, r.LoginDisabled)
@@ -227,6 +244,56 @@ func TestSTARTTLSFailsClosed(t *testing.T) {
 			}
 			if tt.sentPlain != nil && !slices.Equal(plain, tt.sentPlain) {
 				t.Errorf("plaintext commands = %q, want %q", plain, tt.sentPlain)
+			}
+		})
+	}
+}
+
+// TestSTARTTLSInjection: bytes sent after the STARTTLS answer and before
+// the handshake (EAST response injection), in the answer's write or later,
+// are discarded and counted; the probe goes on over verified TLS, and the
+// capabilities are those asked again over TLS, never the injected ones.
+func TestSTARTTLSInjection(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		proto autoconfig.Protocol
+		s     script
+		bytes int
+		sasl  string // a mechanism of the TLS side's capabilities
+	}{
+		{"imap", autoconfig.IMAP, script{inject: "* CAPABILITY IMAP4rev1 AUTH=X-INJECTED\r\nb1 OK injected\r\n"}, 56, "PLAIN"},
+		{"imap later", autoconfig.IMAP, script{later: "* OK [ALERT] injected\r\n"}, 23, "PLAIN"},
+		{"imap partial line later", autoconfig.IMAP, script{inject: "* OK [ALE", later: "RT] injected\r\n"}, 23, "PLAIN"},
+		{"pop3", autoconfig.POP3, script{inject: "+OK\r\nSASL X-INJECTED\r\n.\r\n"}, 25, "PLAIN"},
+		{"pop3 later", autoconfig.POP3, script{later: "+OK\r\n"}, 5, "PLAIN"},
+		{"smtp", autoconfig.SMTP, script{inject: "250-mail.example.test\r\n250 AUTH X-INJECTED\r\n"}, 44, "PLAIN"},
+		{"smtp later", autoconfig.SMTP, script{later: "250 AUTH X-INJECTED\r\n"}, 21, "PLAIN"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := tt.s
+			s.proto = string(tt.proto)
+			s.cert = must(ca(t).Leaf(host))
+			r := run(t, &s, tt.proto, autoconfig.STARTTLS, options(t))
+			want(t, r, probe.StatusOK, "")
+			if r.STARTTLSInjected != tt.bytes {
+				t.Errorf("STARTTLSInjected = %d, want %d", r.STARTTLSInjected, tt.bytes)
+			}
+			if r.Cert == nil || !r.Cert.Valid || slices.Contains(r.SASL, "X-INJECTED") || !slices.Contains(r.SASL, tt.sasl) {
+				t.Errorf("Cert valid = %v, SASL = %q; want verified TLS and the capabilities asked over TLS", r.Cert != nil && r.Cert.Valid, r.SASL)
+			}
+			injected := false
+			for _, l := range r.Transcript {
+				injected = injected || l.From == probe.FromServer && l.BeforeTLS && strings.Contains(strings.ToUpper(l.Text), "INJECTED")
+			}
+			if strings.Contains(strings.ToUpper(tt.s.inject+tt.s.later), "INJECTED") && !injected {
+				t.Errorf("transcript does not show the injected bytes, marked BeforeTLS: %v", r.Transcript)
+			}
+			s.stop()
+			if _, overTLS := s.received(); len(overTLS) == 0 {
+				t.Errorf("no command over TLS: the capabilities were not asked again")
 			}
 		})
 	}
@@ -266,7 +333,7 @@ func TestCertificate(t *testing.T) {
 		identities []string
 		now        func() time.Time
 		want       probe.Status
-		problem    string
+		problem    probe.CertProblem
 		matched    string
 		errSub     string
 	}{
@@ -315,6 +382,10 @@ func TestCertificate(t *testing.T) {
 					r := probe.Probe(context.Background(), probe.Target{Protocol: proto, Host: h, Port: port,
 						Security: sec, Identities: tt.identities}, opts)
 					want(t, r, tt.want, tt.errSub)
+					var ce *probe.CertError
+					if tt.problem != probe.CertOK && (!errors.As(r.Err, &ce) || ce.Problem != tt.problem || !errors.Is(r.Err, probe.ErrCertificate)) {
+						t.Errorf("Probe() Err = %v, want a *CertError %q wrapping ErrCertificate", r.Err, tt.problem)
+					}
 					c := r.Cert
 					if c == nil {
 						t.Fatal("Cert = nil, want the served certificate described")
@@ -367,6 +438,7 @@ func TestTLSVersion(t *testing.T) {
 			}
 			r := probe.Probe(context.Background(), probe.Target{Protocol: autoconfig.IMAP, Host: host, Port: port, Security: sec}, options(t))
 			want(t, r, probe.StatusTLSError, "TLS handshake failed: the server offers no TLS 1.2 or later")
+			wantKind(t, r, probe.ErrTLS)
 			if r.Cert != nil || r.TLSVersion != "" {
 				t.Errorf("Cert, TLSVersion = %+v, %q; want none", r.Cert, r.TLSVersion)
 			}
@@ -460,16 +532,29 @@ func TestUnreachable(t *testing.T) {
 		target probe.Target
 		lookup func(context.Context, string) ([]netip.Addr, error)
 		errSub string
+		kind   error
 		tried  int
 	}{
-		{"refused", probe.Target{Host: host, Port: closed}, loopback4, "cannot connect (1 of 1 addresses tried)", 1},
-		{"refused IP literal", probe.Target{Host: "127.0.0.1", Port: closed}, nil, "connection refused", 1},
+		{"refused", probe.Target{Host: host, Port: closed}, loopback4, "cannot connect (1 of 1 addresses tried)", probe.ErrConnectionRefused, 1},
+		{"refused IP literal", probe.Target{Host: "127.0.0.1", Port: closed}, nil, "connection refused", probe.ErrConnectionRefused, 1},
+		{"refused, no route beside it", probe.Target{Host: host, Port: closed},
+			func(context.Context, string) ([]netip.Addr, error) {
+				return []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("100::1")}, nil // RFC 6666 discard prefix
+			}, "cannot connect", probe.ErrConnectionRefused, -1},
+		{"NXDOMAIN", probe.Target{Host: host, Port: closed},
+			func(context.Context, string) ([]netip.Addr, error) {
+				return nil, fmt.Errorf("lookup: %w", resolver.ErrNotFound)
+			}, "the host name mail.example.test does not exist", probe.ErrHostNotFound, 0},
+		{"NXDOMAIN from net", probe.Target{Host: host, Port: closed},
+			func(context.Context, string) ([]netip.Addr, error) {
+				return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+			}, "does not exist", probe.ErrHostNotFound, 0},
 		{"lookup fails", probe.Target{Host: host, Port: closed},
-			func(context.Context, string) ([]netip.Addr, error) { return nil, errors.New("NXDOMAIN") }, "cannot resolve the host: NXDOMAIN", 0},
+			func(context.Context, string) ([]netip.Addr, error) { return nil, errors.New("SERVFAIL") }, "cannot resolve the host: SERVFAIL", probe.ErrLookupFailed, 0},
 		{"no addresses", probe.Target{Host: host, Port: closed},
-			func(context.Context, string) ([]netip.Addr, error) { return nil, nil }, "no addresses", 0},
-		{"no resolver", probe.Target{Host: host, Port: closed}, nil, "Options.LookupIP is nil", 0},
-		{"bad port", probe.Target{Host: host, Port: 0}, loopback4, "invalid port 0", 0},
+			func(context.Context, string) ([]netip.Addr, error) { return nil, nil }, "has no address", probe.ErrHostNotFound, 0},
+		{"no resolver", probe.Target{Host: host, Port: closed}, nil, "Options.LookupIP is nil", probe.ErrLookupFailed, 0},
+		{"bad port", probe.Target{Host: host, Port: 0}, loopback4, "invalid port 0", probe.ErrNetworkUnreachable, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -477,7 +562,8 @@ func TestUnreachable(t *testing.T) {
 			tt.target.Protocol, tt.target.Security = autoconfig.IMAP, autoconfig.TLS
 			r := probe.Probe(context.Background(), tt.target, &probe.Options{LookupIP: tt.lookup})
 			want(t, r, probe.StatusUnreachable, tt.errSub)
-			if len(r.Addresses) != tt.tried || r.Address != "" {
+			wantKind(t, r, tt.kind)
+			if tt.tried >= 0 && len(r.Addresses) != tt.tried || r.Address != "" {
 				t.Errorf("Addresses = %+v, Address = %q; want %d failed attempts", r.Addresses, r.Address, tt.tried)
 			}
 			for _, a := range r.Addresses {
@@ -487,6 +573,33 @@ func TestUnreachable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSilent: a host that never answers (a firewall dropping packets) or a
+// server that accepts and never speaks is a timeout, not "unreachable".
+func TestSilent(t *testing.T) {
+	t.Parallel()
+	t.Run("server", func(t *testing.T) {
+		t.Parallel()
+		s := &script{proto: "imap", silent: true}
+		opts := options(t)
+		opts.Timeout = 300 * time.Millisecond
+		r := run(t, s, autoconfig.IMAP, autoconfig.STARTTLS, opts)
+		want(t, r, probe.StatusTimeout, "no answer within")
+		wantKind(t, r, probe.ErrTimeout)
+	})
+	t.Run("host", func(t *testing.T) {
+		t.Parallel()
+		opts := options(t)
+		opts.Timeout = 300 * time.Millisecond
+		opts.Dial = func(ctx context.Context, _, _ string) (net.Conn, error) { // a SYN that is never answered
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		r := probe.Probe(context.Background(), probe.Target{Protocol: autoconfig.SMTP, Host: host, Port: 465, Security: autoconfig.TLS}, opts)
+		want(t, r, probe.StatusTimeout, "")
+		wantKind(t, r, probe.ErrTimeout)
+	})
 }
 
 func TestBadTarget(t *testing.T) {

@@ -20,7 +20,7 @@ import (
 func (p *prober) smtp() *failure {
 	switch p.t.Security {
 	case autoconfig.TLS:
-		tc, f := p.handshake(false)
+		tc, f := p.handshake(nil)
 		if f != nil {
 			return f
 		}
@@ -31,7 +31,7 @@ func (p *prober) smtp() *failure {
 	}
 
 	l := p.lines(p.conn, "SMTP")
-	tp := textproto.NewReader(l.br) // reads l.br itself, so checkDrained sees what is buffered
+	tp := textproto.NewReader(l.br) // reads l.br itself, so startTLS sees what is buffered
 	if _, f := l.smtpReply(tp, 220, "reading SMTP greeting"); f != nil {
 		return f
 	}
@@ -39,31 +39,26 @@ func (p *prober) smtp() *failure {
 	if f != nil {
 		return f
 	}
-	if !hasKeyword(ehlo, "STARTTLS") {
-		// RFC 8314 §5.2, RFC 3207 §4: no STARTTLS, no upgrade, and no
-		// plaintext fallback.
-		return fail(StatusProtocolError, nil, "STARTTLS not offered")
-	}
-	p.res.STARTTLSOffered = true
-	if f := l.send("STARTTLS"); f != nil {
-		return f
-	}
-	// RFC 3207 §4: only 220 starts the negotiation; 454, 501 and anything
-	// else end the probe.
-	if _, f := l.smtpReply(tp, 220, "STARTTLS refused"); f != nil {
-		return f
-	}
-	if f := l.checkDrained(); f != nil {
-		return f
-	}
-	p.tr.note("STARTTLS accepted; what was said before is discarded")
-	tc, f := p.handshake(true)
-	if f != nil {
-		return f
-	}
-	defer tc.Close()
-	// RFC 3207 §4.2: discard what was learnt before TLS; EHLO again.
-	return p.smtpSession(tc, false)
+	return p.startTLS(l, upgrade{
+		verb:    "STARTTLS",
+		offered: hasKeyword(ehlo, "STARTTLS"),
+		command: "STARTTLS",
+		answer: func() (string, *failure) {
+			// RFC 3207 §4: only 220 starts the negotiation; 454, 501 and
+			// anything else end the probe.
+			_, _, err := tp.ReadResponse(220)
+			var te *textproto.Error
+			switch {
+			case err == nil:
+				return "", nil
+			case errors.As(err, &te):
+				return fmt.Sprintf("server replied %d", te.Code), nil
+			}
+			_, f := l.smtpReplyErr(err, "reading the STARTTLS reply")
+			return "", f
+		},
+		session: func(tc net.Conn) *failure { return p.smtpSession(tc, false) },
+	})
 }
 
 // smtpSession reads the greeting (when greet) and the EHLO keywords, then

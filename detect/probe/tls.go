@@ -6,6 +6,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -16,9 +17,11 @@ import (
 // handshake runs the TLS handshake over the raw connection (never over a
 // buffered reader, so nothing sent in plaintext can enter the TLS stream),
 // records the version, cipher suite and certificate, and verifies the
-// certificate. afterSTARTTLS tells the error wording. On a certificate
-// failure it closes the connection without sending anything more.
-func (p *prober) handshake(afterSTARTTLS bool) (*tls.Conn, *failure) {
+// certificate. After STARTTLS, sk is the raw connection, which discards
+// plaintext sent before the first TLS record; nil for implicit TLS. On a
+// certificate failure it closes the connection without sending anything
+// more.
+func (p *prober) handshake(sk *skipText) (*tls.Conn, *failure) {
 	cfg := &tls.Config{
 		MinVersion: tls.VersionTLS12, // RFC 8997 (updating RFC 8314 §4.1): TLS 1.2 at least
 		ServerName: p.t.Host,         // SNI; crypto/tls leaves it out for an IP literal
@@ -28,24 +31,25 @@ func (p *prober) handshake(afterSTARTTLS bool) (*tls.Conn, *failure) {
 		InsecureSkipVerify: true,
 	}
 	p.flushReads() // the plaintext part ends here
-	tc := tls.Client(p.conn, cfg)
+	var raw net.Conn = p.conn
+	if sk != nil {
+		raw = sk
+	}
+	tc := tls.Client(raw, cfg)
 	if err := tc.HandshakeContext(p.ctx); err != nil {
 		if p.ctx.Err() != nil || isTimeout(err) {
 			return nil, p.netFail(err, "TLS handshake")
 		}
 		var rh tls.RecordHeaderError
-		if errors.As(err, &rh) {
+		switch {
+		case errors.Is(err, errNotTLS):
+			return nil, fail(StatusTLSError, nil, "TLS handshake: the server sent more than %d bytes of plaintext after its STARTTLS answer, and no TLS", maxSkipped)
+		case errors.As(err, &rh):
 			// What the server sent instead of a ServerHello goes to the
 			// transcript, marked untrusted, and never into Result.Error.
 			p.tr.add(FromServer, string(rh.RecordHeader[:]), true, 0)
-			if afterSTARTTLS {
-				// Plaintext where the ServerHello should be: the server kept
-				// talking after its STARTTLS response.
-				return nil, fail(StatusProtocolError, nil, "server sent data after STARTTLS response (not a TLS record)")
-			}
 			return nil, fail(StatusTLSError, nil, "TLS handshake: the server did not answer in TLS")
-		}
-		if strings.Contains(err.Error(), "protocol version") {
+		case strings.Contains(err.Error(), "protocol version"):
 			// A server below the floor either alerts protocol_version or
 			// picks an old version: either way it has no TLS 1.2.
 			return nil, fail(StatusTLSError, err, "TLS handshake failed: the server offers no TLS 1.2 or later (RFC 8997 requires TLS 1.2 at least)")
@@ -65,7 +69,7 @@ func (p *prober) handshake(afterSTARTTLS bool) (*tls.Conn, *failure) {
 		// RFC 8314 §5.3, RFC 7817 §3: the certificate MUST verify; when it
 		// does not, stop here, before any application data.
 		tc.Close()
-		return nil, fail(StatusTLSError, nil, "%s", p.res.Cert.Error)
+		return nil, fail(StatusTLSError, nil, "%s", p.res.Cert.Error).as(&CertError{Problem: p.res.Cert.Problem, Reason: p.res.Cert.Error})
 	}
 	p.verified = true
 	return tc, nil
