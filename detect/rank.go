@@ -145,12 +145,17 @@ func probeReport(res probe.Result) ProbeReport {
 		STARTTLSOffered: res.STARTTLSOffered,
 		ElapsedMS:       res.Elapsed.Milliseconds(),
 		Transcript:      transcript(res.Transcript),
+
+		STARTTLSInjected: res.STARTTLSInjected,
+	}
+	if k := probe.KindOf(res.Err); k != nil {
+		p.Failure = k.Code()
 	}
 	for _, a := range res.Addresses {
 		p.Tried = append(p.Tried, AddrReport{Address: a.IP.String(), Network: a.Network, Error: a.Error, ElapsedMS: a.Connect.Milliseconds()})
 	}
 	if c := res.Cert; c != nil {
-		p.Cert = &CertReport{Valid: c.Valid, Problem: c.Problem, Error: c.Error, Subject: c.Subject, Issuer: c.Issuer,
+		p.Cert = &CertReport{Valid: c.Valid, Problem: string(c.Problem), Error: c.Error, Subject: c.Subject, Issuer: c.Issuer,
 			DNSNames: c.DNSNames, MatchedName: c.MatchedName}
 		if len(c.Chain) > 0 {
 			p.Cert.SPKISHA256 = spkiSHA256(c.Chain[0])

@@ -129,6 +129,15 @@ type ProbeReport struct {
 	SASL         []string `json:"sasl,omitempty"`
 	// STARTTLSOffered tells, for a plain server, whether it offered STARTTLS.
 	STARTTLSOffered bool `json:"starttls_offered,omitempty"`
+	// Failure names what stopped the probe, empty when it did not fail
+	// (nor when it was cut off by the run's deadline): the code of a
+	// probe.Kind, such as host-not-found, connection-refused, timeout,
+	// tls-failed, cert-invalid, starttls-missing, starttls-refused.
+	Failure string `json:"failure,omitempty"`
+	// STARTTLSInjected counts the bytes sent after the STARTTLS answer and
+	// before the TLS handshake, which the probe discarded before going on
+	// over verified TLS (warning starttls-injection).
+	STARTTLSInjected int `json:"starttls_injected_bytes,omitempty"`
 	// Tried lists every address connected to and how it went.
 	Tried     []AddrReport `json:"tried,omitempty"`
 	ElapsedMS int64        `json:"elapsed_ms"`

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/detect/probe"
 )
 
 // Warning codes of the report contract. Each is documented, with its
@@ -19,13 +20,35 @@ const (
 	WarnCertExpired            = "cert-expired"
 	WarnNeedsConfirmation      = "needs-confirmation"
 	WarnSRVOutsideDomain       = "srv-target-outside-domain"
-	WarnUnreachable            = "unreachable"
 	WarnProbeFailed            = "probe-failed"
 	WarnDNSSECBogus            = "dnssec-bogus"
 	WarnDANEMismatch           = "dane-mismatch"
 	WarnNoIncoming             = "no-incoming"
 	WarnNoOutgoing             = "no-outgoing"
 )
+
+// Warning codes that say what stopped the best server of a direction, and
+// what a probe saw on the way. Each is documented in the README.
+const (
+	// WarnSTARTTLSInjection: bytes arrived after the STARTTLS answer and
+	// before the TLS handshake; they were discarded.
+	WarnSTARTTLSInjection = "starttls-injection"
+	// WarnHostNotFound: the host name a source gave does not exist.
+	WarnHostNotFound = "host-not-found"
+	// WarnDNSFailed: the host's addresses could not be looked up.
+	WarnDNSFailed = "dns-failed"
+	// WarnConnectionRefused: the host answered, the port is closed.
+	WarnConnectionRefused = "connection-refused"
+	// WarnNetworkUnreachable: no route to the host.
+	WarnNetworkUnreachable = "network-unreachable"
+	// WarnServerTimeout: no answer in time (a firewall or filter is plausible).
+	WarnServerTimeout = "server-timeout"
+	// WarnTLSFailed: the TLS handshake failed.
+	WarnTLSFailed = "tls-failed"
+)
+
+// failureIs reports whether a probe failed with the kind k.
+func failureIs(p ProbeReport, k *probe.Kind) bool { return p.Failure == k.Code() }
 
 func direction(in bool) string {
 	if in {
@@ -95,30 +118,44 @@ func warnings(rep *Report) []Warning {
 			}
 			if c := s.Probe.Cert; c != nil && !c.Valid {
 				code := WarnCertInvalid
-				switch c.Problem {
-				case "expired":
+				switch probe.CertProblem(c.Problem) {
+				case probe.ProblemExpired:
 					code = WarnCertExpired
-				case "name-mismatch":
+				case probe.ProblemNameMismatch:
 					code = WarnCertNameMismatch
 				}
 				add(code, sev, s, fmt.Sprintf("%s presents a certificate that fails verification: %s.", s.HostPort(), c.Error),
 					"Do not accept an exception in your mail client. The server's admin must install a valid certificate for this name from a trusted CA.")
 			}
-			if s.Security == autoconfig.STARTTLS && s.Probe.Status == ProbeProtocolError && !s.Probe.STARTTLSOffered ||
-				s.Security == autoconfig.Plain && s.Probe.Status == ProbeOK && !s.Probe.STARTTLSOffered {
+			if n := s.Probe.STARTTLSInjected; n > 0 {
+				add(WarnSTARTTLSInjection, SeverityWarning, s,
+					fmt.Sprintf("%s: %d bytes arrived after the server's answer to STARTTLS and before the TLS handshake. They were discarded and the checks went on over verified TLS, but a correct server sends nothing there: the server is broken, or someone on the path is injecting data (a STARTTLS response injection).", s.HostPort(), n),
+					"Make sure your mail client is up to date (old clients took such bytes for the server's answer). Admins: check the server and anything in front of it (proxies, load balancers, filters); prefer implicit TLS (993, 995, 465), which has no plaintext phase.")
+			}
+			refused := s.Security == autoconfig.STARTTLS && failureIs(s.Probe, probe.ErrSTARTTLSRefused)
+			missing := s.Security == autoconfig.STARTTLS && (failureIs(s.Probe, probe.ErrSTARTTLSMissing) ||
+				s.Probe.Failure == "" && s.Probe.Status == ProbeProtocolError && !s.Probe.STARTTLSOffered) // a report without failure codes
+			if refused || missing || s.Security == autoconfig.Plain && s.Probe.Status == ProbeOK && !s.Probe.STARTTLSOffered {
 				evidence := "It answered in plaintext only"
-				if s.Security == autoconfig.STARTTLS {
+				switch {
+				case refused:
+					evidence = "The server advertised STARTTLS, then refused it when asked"
+				case missing:
 					evidence = "This is a STARTTLS port, yet the server's answer did not offer STARTTLS"
 					if named := slices.DeleteFunc(slices.Clone(s.Sources), func(n SourceName) bool { return n == SourceGuess }); len(named) > 0 {
 						evidence = fmt.Sprintf("The settings published by %s say this port uses STARTTLS, yet the server's answer did not offer it", sourceWords(named))
 					}
+				}
+				how := "removed STARTTLS from the answer"
+				if refused {
+					how = "answered the STARTTLS command with a refusal in the server's name"
 				}
 				instead := "Use an implicit-TLS port (993, 995, 465) or another network, and ask the admin to enable TLS."
 				if alt := firstVerifiedTLS(list); alt != nil {
 					instead = fmt.Sprintf("Use %s (%s), which was verified, instead.", alt.HostPort(), alt.Security)
 				}
 				add(WarnSTARTTLSMissing, sev, s,
-					fmt.Sprintf("%s: %s. Either the server has no TLS, or someone between you and it removed STARTTLS from the answer (a stripping attack) so that a client falls back to sending your password and mail in the clear.", s.HostPort(), evidence),
+					fmt.Sprintf("%s: %s. Either the server has no working TLS, or someone between you and it %s (a stripping attack) so that a client falls back to sending your password and mail in the clear.", s.HostPort(), evidence, how),
 					"Never let the client fall back to an unencrypted connection (security \"STARTTLS\", not \"if available\"). "+instead)
 			}
 		}
@@ -143,18 +180,50 @@ func warnings(rep *Report) []Warning {
 					fmt.Sprintf("The only working %s servers are unencrypted: your password and mail would cross the network in the clear.", dir),
 					"Do not use these settings. Ask the provider for TLS (RFC 8314), or use another provider.")
 			case explained, strings.Contains(top.Probe.Error, "failed DNSSEC validation"): // dnssec-bogus says it
-			case top.Probe.Status == ProbeUnreachable || top.Probe.Status == ProbeTimeout || top.Probe.Status == ProbeNotProbed:
-				add(WarnUnreachable, SeverityDanger, top,
-					fmt.Sprintf("No %s server could be reached; the best candidate, %s, failed: %s", dir, top.HostPort(), top.Probe.Error),
-					"Check the network (firewalls often block mail ports), then try again; helpdesk: compare with another network.")
 			default:
-				add(WarnProbeFailed, SeverityDanger, top,
-					fmt.Sprintf("No %s server passed the checks; the best candidate, %s, failed: %s", dir, top.HostPort(), top.Probe.Error),
-					"Do not use these settings until the server answers correctly over TLS.")
+				code, msg, fix := failureWarning(top, dir)
+				add(code, SeverityDanger, top, msg, fix)
 			}
 		}
 	}
 	return ws
+}
+
+// failureWarning says what stopped top, the best server of direction dir,
+// when nothing was usable: the code, the message and the fix.
+func failureWarning(top *Server, dir string) (code, msg, fix string) {
+	p := top.Probe
+	failed := fmt.Sprintf("the best candidate, %s, failed: %s", top.HostPort(), p.Error)
+	switch {
+	case failureIs(p, probe.ErrHostNotFound):
+		return WarnHostNotFound,
+			fmt.Sprintf("No %s server could be used: the host name %s does not exist in the DNS (or has no address); %s", dir, top.Host, failed),
+			"The settings name a server that does not exist: ask the provider for the right server name. Admins: publish the host's A/AAAA records, or correct the SRV record or autoconfig file that names it."
+	case failureIs(p, probe.ErrLookupFailed):
+		return WarnDNSFailed,
+			fmt.Sprintf("No %s server could be used: the addresses of %s could not be looked up; %s", dir, top.Host, failed),
+			"Check the DNS resolver (or try another one), then try again. Admins: check that the host's zone answers and, when signed, validates."
+	case failureIs(p, probe.ErrConnectionRefused):
+		return WarnConnectionRefused,
+			fmt.Sprintf("No %s server could be used: %s answered, but nothing accepts connections on port %d; %s", dir, top.Host, top.Port, failed),
+			"The port is closed on the server: the settings name the wrong port, or the service is down. Ask the provider for the right port; admins: start the service or open the port."
+	case failureIs(p, probe.ErrNetworkUnreachable) || p.Failure == "" && p.Status == ProbeUnreachable:
+		return WarnNetworkUnreachable,
+			fmt.Sprintf("No %s server could be used: there is no route to %s from this network; %s", dir, top.Host, failed),
+			"Check this computer's network connection (an IPv6-only or IPv4-only network cannot reach a host of the other kind), then try again; helpdesk: compare with another network."
+	case failureIs(p, probe.ErrTimeout) || p.Failure == "" && (p.Status == ProbeTimeout || p.Status == ProbeNotProbed):
+		return WarnServerTimeout,
+			fmt.Sprintf("No %s server could be used: %s did not answer in time; %s", dir, top.HostPort(), failed),
+			"A firewall or filter may be dropping the connection (networks of hotels, schools and companies often block mail ports): try again, or from another network. Admins: check that the server is up and the port open to the world."
+	case failureIs(p, probe.ErrTLS) || p.Failure == "" && p.Status == ProbeTLSError && p.Cert == nil:
+		return WarnTLSFailed,
+			fmt.Sprintf("No %s server could be used: the TLS handshake with %s failed; %s", dir, top.HostPort(), failed),
+			"Do not use these settings: the server offers no TLS a mail client can accept (TLS 1.2 or later, RFC 8997). Admins: enable TLS 1.2 or 1.3 with current cipher suites."
+	default:
+		return WarnProbeFailed,
+			fmt.Sprintf("No %s server passed the checks; %s", dir, failed),
+			"Do not use these settings until the server answers correctly over TLS."
+	}
 }
 
 // firstVerifiedTLS returns the first server of list whose probe verified

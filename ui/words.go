@@ -9,6 +9,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/detect/probe"
 )
 
 // This file turns the engine's codes into the words a person reads. It
@@ -192,8 +193,22 @@ func probeStatusWords(p *detect.ProbeReport) string {
 	case detect.ProbeTLSError:
 		return "TLS failed"
 	case detect.ProbeProtocolError:
+		switch p.Failure {
+		case probe.ErrSTARTTLSMissing.Code():
+			return "no STARTTLS"
+		case probe.ErrSTARTTLSRefused.Code():
+			return "refused STARTTLS"
+		}
 		return "refused the checks"
 	case detect.ProbeUnreachable:
+		switch p.Failure {
+		case probe.ErrHostNotFound.Code():
+			return "no such host"
+		case probe.ErrLookupFailed.Code():
+			return "address lookup failed"
+		case probe.ErrConnectionRefused.Code():
+			return "port closed"
+		}
 		return "unreachable"
 	case detect.ProbeTimeout:
 		return "no answer in time"
@@ -252,7 +267,9 @@ func containsFold(list []string, s string) bool {
 func shortReason(w detect.Warning) string {
 	switch w.Code {
 	case detect.WarnSTARTTLSMissing:
-		return "The server did not offer encryption (STARTTLS): either it has none, or someone on the network removed it to read your password."
+		return "The server did not offer encryption (STARTTLS), or offered it and then refused it: either it has none, or someone on the network removed it to read your password."
+	case detect.WarnSTARTTLSInjection:
+		return "Data was slipped in before encryption started; it was ignored and the connection verified, but the server or the network is tampering."
 	case detect.WarnPlaintextOnly:
 		return "The only servers found are unencrypted: your password and mail would cross the network in the clear."
 	case detect.WarnCertNameMismatch:
@@ -261,8 +278,18 @@ func shortReason(w detect.Warning) string {
 		return "The server's certificate has expired, so the connection cannot be trusted."
 	case detect.WarnCertInvalid:
 		return "The server's certificate is not trusted, so the connection cannot be trusted."
-	case detect.WarnUnreachable:
-		return "No server could be reached: the network or a firewall may block mail ports."
+	case detect.WarnHostNotFound:
+		return "The server name in the settings does not exist: ask the provider for the right one."
+	case detect.WarnDNSFailed:
+		return "The server's address could not be looked up: the DNS resolver failed."
+	case detect.WarnConnectionRefused:
+		return "The server answered, but its mail port is closed: the port is wrong or the service is down."
+	case detect.WarnNetworkUnreachable:
+		return "This network has no route to the server."
+	case detect.WarnServerTimeout:
+		return "The server did not answer in time: a firewall may block mail ports; try another network."
+	case detect.WarnTLSFailed:
+		return "The server offers no encryption (TLS) a mail client can accept."
 	case detect.WarnProbeFailed:
 		return "The server answered but failed the security checks."
 	case detect.WarnDNSSECBogus:

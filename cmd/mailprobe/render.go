@@ -63,6 +63,12 @@ func printReport(w io.Writer, r *detect.Report, transcripts bool) {
 				mark = "*"
 			}
 			detail := string(s.Probe.Status)
+			if s.Probe.Failure != "" && s.Probe.Failure != string(s.Probe.Status) {
+				detail += " (" + s.Probe.Failure + ")"
+			}
+			if n := s.Probe.STARTTLSInjected; n > 0 {
+				detail += fmt.Sprintf(", %d bytes injected before TLS discarded", n)
+			}
 			if s.Probe.TLSVersion != "" {
 				detail += ", " + s.Probe.TLSVersion
 			}

@@ -143,8 +143,9 @@ type Result struct {
 	Target Target
 	// Status is the outcome.
 	Status Status
-	// Error is one sentence for people saying what failed and where
-	// ("mail.example.org:993: ..."); empty when Status is StatusOK.
+	// Error is one sentence for people saying what failed, at which step
+	// ("cannot connect (2 of 2 addresses tried): ..."); empty when Status
+	// is StatusOK. Target names the server.
 	Error string
 	// Err is the failure as an error, nil when Status is StatusOK. It wraps
 	// the kind of failure (ErrHostNotFound, ErrConnectionRefused,
@@ -276,7 +277,7 @@ func runProber(ctx context.Context, t Target, o Options, tr *transcript, a *atte
 	if f != nil {
 		p.res.Status = f.status
 		p.res.Err = &probeError{where: p.where, f: f}
-		p.res.Error = p.where + ": " + f.Error()
+		p.res.Error = f.Error()
 		p.failed = f
 		tr.note("error: %s", f.Error())
 	} else {

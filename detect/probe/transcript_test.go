@@ -1,8 +1,8 @@
 package probe_test
 
 import (
-	"slices"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
