@@ -197,7 +197,7 @@ func failureWarning(top *Server, dir string) (code, msg, fix string) {
 	switch {
 	case failureIs(p, probe.ErrHostNotFound):
 		return WarnHostNotFound,
-			fmt.Sprintf("No %s server could be used: the host name %s does not exist in the DNS (or has no address); %s", dir, top.Host, failed),
+			fmt.Sprintf("No %s server could be used: the host name %s, which %s gave, does not exist in the DNS (or has no address).", dir, top.Host, sourceWords(top.Sources)),
 			"The settings name a server that does not exist: ask the provider for the right server name. Admins: publish the host's A/AAAA records, or correct the SRV record or autoconfig file that names it."
 	case failureIs(p, probe.ErrLookupFailed):
 		return WarnDNSFailed,
@@ -205,7 +205,7 @@ func failureWarning(top *Server, dir string) (code, msg, fix string) {
 			"Check the DNS resolver (or try another one), then try again. Admins: check that the host's zone answers and, when signed, validates."
 	case failureIs(p, probe.ErrConnectionRefused):
 		return WarnConnectionRefused,
-			fmt.Sprintf("No %s server could be used: %s answered, but nothing accepts connections on port %d; %s", dir, top.Host, top.Port, failed),
+			fmt.Sprintf("No %s server could be used: %s answered, but nothing accepts connections on port %d, which %s gave.", dir, top.Host, top.Port, sourceWords(top.Sources)),
 			"The port is closed on the server: the settings name the wrong port, or the service is down. Ask the provider for the right port; admins: start the service or open the port."
 	case failureIs(p, probe.ErrNetworkUnreachable) || p.Failure == "" && p.Status == ProbeUnreachable:
 		return WarnNetworkUnreachable,
@@ -213,7 +213,7 @@ func failureWarning(top *Server, dir string) (code, msg, fix string) {
 			"Check this computer's network connection (an IPv6-only or IPv4-only network cannot reach a host of the other kind), then try again; helpdesk: compare with another network."
 	case failureIs(p, probe.ErrTimeout) || p.Failure == "" && (p.Status == ProbeTimeout || p.Status == ProbeNotProbed):
 		return WarnServerTimeout,
-			fmt.Sprintf("No %s server could be used: %s did not answer in time; %s", dir, top.HostPort(), failed),
+			fmt.Sprintf("No %s server could be used: %s did not answer in time (%s).", dir, top.HostPort(), p.Error),
 			"A firewall or filter may be dropping the connection (networks of hotels, schools and companies often block mail ports): try again, or from another network. Admins: check that the server is up and the port open to the world."
 	case failureIs(p, probe.ErrTLS) || p.Failure == "" && p.Status == ProbeTLSError && p.Cert == nil:
 		return WarnTLSFailed,

@@ -123,6 +123,18 @@ func TestLabFaults(t *testing.T) {
 			autoconfig.STARTTLS, 0, probe.StatusTLSError, probe.ProblemUntrusted, "trusted authority"},
 		{"wrong name", mailserver.Config{Protocol: mailserver.POP3, Security: mailserver.TLS, Cert: &wrong},
 			autoconfig.TLS, 0, probe.StatusTLSError, probe.ProblemNameMismatch, "not valid for mail.example.test"},
+		{"imap refused", mailserver.Config{Protocol: mailserver.IMAP, Security: mailserver.StartTLS, RefuseSTARTTLS: true},
+			autoconfig.STARTTLS, 0, probe.StatusProtocolError, "", "STARTTLS was advertised, then refused (NO)"},
+		{"pop3 refused", mailserver.Config{Protocol: mailserver.POP3, Security: mailserver.StartTLS, RefuseSTARTTLS: true},
+			autoconfig.STARTTLS, 0, probe.StatusProtocolError, "", "STLS was advertised, then refused (-ERR)"},
+		{"smtp refused", mailserver.Config{Protocol: mailserver.SMTP, Security: mailserver.StartTLS, RefuseSTARTTLS: true},
+			autoconfig.STARTTLS, 0, probe.StatusProtocolError, "", "STARTTLS was advertised, then refused (server replied 454)"},
+		{"imap injection", mailserver.Config{Protocol: mailserver.IMAP, Security: mailserver.StartTLS, InjectAfterSTARTTLS: "* OK [ALERT] injected\r\n"},
+			autoconfig.STARTTLS, 0, probe.StatusOK, "", ""},
+		{"pop3 injection", mailserver.Config{Protocol: mailserver.POP3, Security: mailserver.StartTLS, InjectAfterSTARTTLS: "* OK [ALERT] injected\r\n"},
+			autoconfig.STARTTLS, 0, probe.StatusOK, "", ""},
+		{"smtp injection", mailserver.Config{Protocol: mailserver.SMTP, Security: mailserver.StartTLS, InjectAfterSTARTTLS: "* OK [ALERT] injected\r\n"},
+			autoconfig.STARTTLS, 0, probe.StatusOK, "", ""},
 		{"TLS 1.3 only", mailserver.Config{Protocol: mailserver.IMAP, Security: mailserver.StartTLS, MinTLSVersion: tls.VersionTLS13},
 			autoconfig.STARTTLS, 0, probe.StatusOK, "", ""},
 	}
@@ -141,6 +153,12 @@ func TestLabFaults(t *testing.T) {
 			}
 			r := probe.Probe(context.Background(), probe.Target{Protocol: autoconfig.Protocol(cfg.Protocol), Host: host, Port: port, Security: tt.sec}, opts)
 			want(t, r, tt.want, tt.errSub)
+			if n := len(tt.cfg.InjectAfterSTARTTLS); r.STARTTLSInjected != n {
+				t.Errorf("STARTTLSInjected = %d, want %d", r.STARTTLSInjected, n)
+			}
+			if tt.cfg.RefuseSTARTTLS {
+				wantKind(t, r, probe.ErrSTARTTLSRefused)
+			}
 			if tt.problem != "" && (r.Cert == nil || r.Cert.Problem != tt.problem) {
 				t.Errorf("Cert = %+v, want problem %q", r.Cert, tt.problem)
 			}

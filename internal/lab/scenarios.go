@@ -82,6 +82,10 @@ type fault struct {
 	certFor    string // certificate for another name
 	expired    bool
 	ipv6Only   bool // the host has only an AAAA record, ::1
+	// refuseSTARTTLS and inject: see mailserver.Config.RefuseSTARTTLS and
+	// InjectAfterSTARTTLS.
+	refuseSTARTTLS bool
+	inject         string
 	// altNames are more names the certificate is for (hosts sharing the
 	// server, as dane.test's cases do).
 	altNames []string
@@ -126,6 +130,7 @@ func (l *Lab) mailHost(host string, f fault, services ...svc) error {
 		srv, err := mailserver.Serve(ln, mailserver.Config{
 			Protocol: s.proto, Security: sec, Cert: &cert, Hostname: host, Users: l.Users,
 			NoSTARTTLS: f.noSTARTTLS, Silent: f.silent, Latency: l.opts.Latency, Logger: l.log,
+			RefuseSTARTTLS: f.refuseSTARTTLS, InjectAfterSTARTTLS: f.inject,
 		})
 		if err != nil {
 			ln.Close()

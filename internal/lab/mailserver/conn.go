@@ -1,7 +1,9 @@
 package mailserver
 
 import (
+	"bytes"
 	"net"
+	"strings"
 	"sync"
 	"time"
 )
@@ -65,8 +67,11 @@ type labConn struct {
 
 	mu      sync.Mutex
 	stopped bool
-	heard   bool // the client sent something since the server last wrote
-	spoke   bool // the server has written before
+	// asked: the client sent STARTTLS (STLS) and the answer has not been
+	// written yet (Config.InjectAfterSTARTTLS).
+	asked bool
+	heard bool // the client sent something since the server last wrote
+	spoke bool // the server has written before
 
 	closeOnce sync.Once
 	closeErr  error
@@ -74,16 +79,63 @@ type labConn struct {
 
 // Read reads from the connection and shows plain text to the sniffer.
 func (c *labConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if n > 0 {
+	for {
+		n, err := c.Conn.Read(p)
+		if n > 0 {
+			c.mu.Lock()
+			c.heard = true
+			c.mu.Unlock()
+		}
+		if c.sniff != nil && n > 0 {
+			c.sniff.feed(p[:n])
+		}
+		n = c.starttls(p[:n])
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+}
+
+// starttls applies Config.RefuseSTARTTLS and InjectAfterSTARTTLS to what
+// the client sent in plain text, b (a STARTTLS command arrives in one read
+// from the probes that use these knobs). A refused command is answered here
+// and never reaches the protocol code; the length of what remains is
+// returned.
+func (c *labConn) starttls(b []byte) int {
+	cfg := c.s.cfg
+	if cfg.Security != StartTLS || !cfg.RefuseSTARTTLS && cfg.InjectAfterSTARTTLS == "" {
+		return len(b)
+	}
+	line, _, ok := bytes.Cut(b, []byte("\n"))
+	if !ok || len(line) > 64 {
+		return len(b)
+	}
+	fields := strings.Fields(string(line))
+	if len(fields) == 0 || len(fields) > 2 {
+		return len(b)
+	}
+	verb := strings.ToUpper(fields[len(fields)-1])
+	if verb != "STARTTLS" && verb != "STLS" {
+		return len(b)
+	}
+	if !cfg.RefuseSTARTTLS {
 		c.mu.Lock()
-		c.heard = true
+		c.asked = true
 		c.mu.Unlock()
+		return len(b)
 	}
-	if c.sniff != nil && n > 0 {
-		c.sniff.feed(p[:n])
+	var answer string
+	switch cfg.Protocol {
+	case IMAP:
+		answer = fields[0] + " NO [UNAVAILABLE] TLS not available\r\n" // RFC 9051 §6.2.1
+	case POP3:
+		answer = "-ERR TLS not available\r\n" // RFC 2595 §4
+	default:
+		answer = "454 4.7.0 TLS not available due to temporary reason\r\n" // RFC 3207 §4
 	}
-	return n, err
+	c.Conn.Write([]byte(answer))
+	rest := len(line) + 1
+	return copy(b, b[rest:])
 }
 
 // Write waits the configured latency before the first write of each
@@ -94,6 +146,8 @@ func (c *labConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	wait := c.heard || !c.spoke
 	c.heard, c.spoke = false, true
+	inject := c.asked
+	c.asked = false
 	c.mu.Unlock()
 	if d := c.s.cfg.Latency; d > 0 && wait {
 		t := time.NewTimer(d)
@@ -103,6 +157,11 @@ func (c *labConn) Write(p []byte) (int, error) {
 			t.Stop()
 			return 0, &net.OpError{Op: "write", Net: "tcp", Addr: c.RemoteAddr(), Err: net.ErrClosed}
 		}
+	}
+	if inject {
+		// The answer to STARTTLS and the injected bytes go in one write.
+		n, err := c.Conn.Write(append(append([]byte(nil), p...), c.s.cfg.InjectAfterSTARTTLS...))
+		return min(n, len(p)), err
 	}
 	return c.Conn.Write(p)
 }

@@ -89,6 +89,15 @@ type Config struct {
 	// a stripping attack, so the server then accepts passwords in plain text
 	// the way the attacker would; they are recorded with TLS false.
 	NoSTARTTLS bool
+	// RefuseSTARTTLS, on a StartTLS server, advertises STARTTLS (STLS) and
+	// refuses the command when it comes (IMAP NO, SMTP 454, POP3 -ERR): a
+	// stripping attacker who cannot edit the capabilities, or a server
+	// whose TLS is broken.
+	RefuseSTARTTLS bool
+	// InjectAfterSTARTTLS, on a StartTLS server, is sent in plain text right
+	// after the server's positive answer to STARTTLS (STLS), before the TLS
+	// handshake: the response injection of the EAST study.
+	InjectAfterSTARTTLS string
 	// Silent accepts TCP connections and never sends a byte (not even a TLS
 	// handshake), holding each connection until the client closes it or the
 	// server stops.
