@@ -267,6 +267,7 @@ func TestSTARTTLSInjection(t *testing.T) {
 		{"imap partial line later", autoconfig.IMAP, script{inject: "* OK [ALE", later: "RT] injected\r\n"}, 23, "PLAIN"},
 		{"pop3", autoconfig.POP3, script{inject: "+OK\r\nSASL X-INJECTED\r\n.\r\n"}, 25, "PLAIN"},
 		{"pop3 later", autoconfig.POP3, script{later: "+OK\r\n"}, 5, "PLAIN"},
+		{"pop3 bytes without a line end", autoconfig.POP3, script{inject: "\u00b9\u00b3", later: "\u00b9\u00b2\u00b3"}, 10, "PLAIN"}, // EAST pop3 B_2
 		{"smtp", autoconfig.SMTP, script{inject: "250-mail.example.test\r\n250 AUTH X-INJECTED\r\n"}, 44, "PLAIN"},
 		{"smtp later", autoconfig.SMTP, script{later: "250 AUTH X-INJECTED\r\n"}, 21, "PLAIN"},
 	}

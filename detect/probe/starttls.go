@@ -58,10 +58,8 @@ func (p *prober) startTLS(l *lineConn, u upgrade) *failure {
 	// What the line reader holds beyond the answer arrived in plaintext
 	// after it: discard it. It is in the transcript already, marked
 	// BeforeTLS (recConn sits below the reader).
-	rest, _ := l.br.Peek(l.br.Buffered())
-	sk := &skipText{Conn: p.conn, rec: &recConn{tr: p.tr, beforeTLS: true},
-		inLine: len(rest) > 0 && rest[len(rest)-1] != '\n'}
-	injected, _ := l.br.Discard(len(rest))
+	injected, _ := l.br.Discard(l.br.Buffered())
+	sk := &skipText{Conn: p.conn, rec: &recConn{tr: p.tr, beforeTLS: true}}
 	p.tr.note("%s accepted; what was said before is discarded", u.verb)
 	tc, f := p.handshake(sk)
 	p.res.STARTTLSInjected = injected + sk.skipped
@@ -84,17 +82,17 @@ const maxSkipped = 64 << 10
 var errNotTLS = errors.New("probe: no TLS record after the STARTTLS answer")
 
 // skipText is the raw connection under a STARTTLS handshake. Until the
-// first TLS record it discards whole lines of plaintext: a server (or
-// someone on the path) may send text after the STARTTLS answer, and when it
-// arrives after the probe read that answer it would otherwise break the
+// first TLS record it discards what the server sends: a server (or someone
+// on the path) may send bytes after the STARTTLS answer, and when they
+// arrive after the probe read that answer they would otherwise break the
 // handshake. A TLS record begins with its content type, 20 to 23 (RFC 8446
-// §5.1, RFC 5246 §6.2.1); a line of text does not. The discarded bytes go
-// to the transcript, marked BeforeTLS, and never into the TLS stream.
+// §5.1, RFC 5246 §6.2.1), control characters that text never holds, so
+// everything before the first such byte is discarded. The discarded bytes
+// go to the transcript, marked BeforeTLS, and never into the TLS stream.
 type skipText struct {
 	net.Conn
 	rec     *recConn
 	skipped int
-	inLine  bool // within a line being discarded
 	tls     bool // the first TLS record has begun
 }
 
@@ -102,13 +100,11 @@ func (s *skipText) Read(b []byte) (int, error) {
 	for !s.tls {
 		n, err := s.Conn.Read(b)
 		i := 0
-		for ; i < n && !s.tls; i++ {
-			c := b[i]
-			if !s.inLine && c >= 20 && c <= 23 {
+		for ; i < n; i++ {
+			if c := b[i]; c >= 20 && c <= 23 {
 				s.tls = true
 				break
 			}
-			s.inLine = c != '\n'
 		}
 		s.rec.feed(b[:i])
 		s.skipped += i

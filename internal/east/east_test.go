@@ -183,7 +183,11 @@ func play(c *east.Case, w *world) *outcome {
 //	(d) no plaintext fallback: no ok for a STARTTLS target whose server never
 //	    did TLS;
 //	(e) the case's hooks (hook_login: Terminate("Vulnerability, proceeded in
-//	    plaintext.") and kin) never fire.
+//	    plaintext.") and kin) never fire;
+//	(f) response injection is reported: a probe that went on over TLS after
+//	    the server sent bytes beyond its STARTTLS answer (which the probe
+//	    discards) counts them in STARTTLSInjected, and counts none when the
+//	    server sent none.
 func judge(o *outcome) []string {
 	var v []string
 	add := func(format string, args ...any) { v = append(v, fmt.Sprintf(format, args...)) }
@@ -306,6 +310,13 @@ func judge(o *outcome) []string {
 		}
 	}
 
+	// (f)
+	if c.Protocol != "" && o.target.Security == autoconfig.STARTTLS && o.probe.Status == probe.StatusOK {
+		if n, got := injectedAfterSTARTTLS(c), o.probe.STARTTLSInjected; (n > 0) != (got > 0) {
+			add("(f) probe: STARTTLSInjected = %d, but the server sent %d bytes after its STARTTLS answer", got, n)
+		}
+	}
+
 	// (e)
 	for _, recs := range [][]east.ConnRecord{o.probeRecs, o.loginRecs} {
 		for _, r := range recs {
@@ -317,6 +328,32 @@ func judge(o *outcome) []string {
 		}
 	}
 	return v
+}
+
+// injectedAfterSTARTTLS counts the bytes a case's server sends after the
+// line that concludes its STARTTLS (STLS) answer, before TLS: the tagged
+// line (IMAP), the first line (POP3), the last line of the reply (SMTP).
+func injectedAfterSTARTTLS(c *east.Case) int {
+	resp := c.STARTTLSResponse
+	for _, cmd := range []string{"starttls", "stls"} {
+		if r, ok := c.Override[cmd]; ok {
+			resp = r
+		}
+	}
+	for rest := resp; rest != ""; {
+		line, after, ok := strings.Cut(rest, "\n")
+		if !ok {
+			return 0
+		}
+		switch {
+		case c.Protocol == autoconfig.IMAP && strings.HasPrefix(line, "<tag> "),
+			c.Protocol == autoconfig.POP3,
+			c.Protocol == autoconfig.SMTP && len(line) >= 4 && line[3] == ' ':
+			return len(after)
+		}
+		rest = after
+	}
+	return 0
 }
 
 // sent is what the server sent over TLS (or in plaintext), line by line,
