@@ -31,6 +31,9 @@ func TestJudge(t *testing.T) {
 	}}
 	goodProbe := probe.Result{Status: probe.StatusOK, Capabilities: []string{"IMAP4REV1", "AUTH=PLAIN", "AUTH=LOGIN"},
 		SASL: []string{"PLAIN", "LOGIN"}, Cert: &probe.CertInfo{Valid: true}}
+	injectedProbe := goodProbe
+	injectedProbe.STARTTLSInjected = 22
+	suffix := loadCase(t, "testcases/imap/Buffering/B_2").Variants()[1] // "* OK [ALERT] suffix.\r\n" after the tagged OK
 	goodLogin := probe.LoginResult{Status: probe.LoginOK, Mechanism: "AUTHENTICATE PLAIN", Cert: &probe.CertInfo{Valid: true}}
 	withCred := func(recs []east.ConnRecord, cr east.Credential) []east.ConnRecord {
 		r := recs[0]
@@ -73,6 +76,11 @@ func TestJudge(t *testing.T) {
 			}},
 			login: probe.LoginResult{Error: "rejected", Transcript: []probe.Line{{From: probe.FromClient, Text: "a LOGIN alice " + password}}}},
 			[]string{`(b) probe transcript: plaintext line "a1 OK begin TLS now."`, "(c) login: the password appears"}},
+		{"injection not reported", outcome{c: suffix, target: starttls, probe: goodProbe, probeRecs: goodRecs},
+			[]string{"(f) probe: STARTTLSInjected = 0, but the server sent 22 bytes"}},
+		{"injection reported", outcome{c: suffix, target: starttls, probe: injectedProbe, probeRecs: goodRecs}, nil},
+		{"injection made up", outcome{c: setup, target: starttls, probe: injectedProbe, probeRecs: goodRecs},
+			[]string{"(f) probe: STARTTLSInjected = 22, but the server sent 0 bytes"}},
 		{"hook", outcome{c: noSTARTTLS, target: starttls, loginRecs: []east.ConnRecord{{
 			Hooks: []east.HookEvent{{Command: "login", Hook: east.Hook{Action: "Terminate", Message: "plaintext"}}}}}},
 			[]string{"(e) hook_login fired"}},
