@@ -13,12 +13,22 @@
 // Over implicit TLS (RFC 8314 §3: 993, 995, 465) the TLS handshake starts at
 // the first byte. With STARTTLS (RFC 2595, RFC 3207) the probe reads the
 // plaintext greeting and capabilities, requires the upgrade to be offered and
-// accepted, and then runs the handshake on the raw connection. STARTTLS fails
-// closed: a missing capability, a refused command, an IMAP PREAUTH greeting or
-// bytes the server sent after its STARTTLS response (the response injection
-// of the EAST study, "Why TLS is better without STARTTLS", 2021) make the probe
-// fail; it never falls back to plaintext. Everything learnt before the
-// handshake is discarded and the capabilities are asked again over TLS.
+// accepted, and then runs the handshake on the raw connection; one sequence
+// serves the three protocols. STARTTLS fails closed: a missing capability
+// (ErrSTARTTLSMissing), a refused command (ErrSTARTTLSRefused: advertised,
+// then refused, the stripping signature) or an IMAP PREAUTH greeting
+// (ErrPreauth) make the probe fail; it never falls back to plaintext. Bytes
+// the server sent after its STARTTLS answer and before the handshake (the
+// response injection of the EAST study, "Why TLS is better without
+// STARTTLS", 2021) are discarded and counted (Result.STARTTLSInjected); the
+// handshake and the certificate check then go on as usual. Everything learnt
+// before the handshake is discarded and the capabilities are asked again
+// over TLS.
+//
+// What stopped a probe is typed: Result.Err wraps one of the kinds of
+// errors.go (ErrHostNotFound, ErrConnectionRefused, ErrTimeout, ErrTLS,
+// ErrCertificate with a *CertError...), matched with errors.Is and
+// errors.As; Result.Error says it in words for people.
 //
 // The handshake accepts TLS 1.2 and later only (RFC 8997). It is made without
 // the library's verification so that a bad certificate can still be described;
