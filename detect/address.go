@@ -13,6 +13,18 @@ import (
 // ErrBadAddress is wrapped by every error [ParseAddress] returns.
 var ErrBadAddress = errors.New("detect: invalid email address")
 
+// AddressError is the error of [ParseAddress]. It wraps [ErrBadAddress];
+// Reason says what is wrong in words a user understands ("the address is
+// empty"), for front ends to show as is.
+type AddressError struct {
+	Reason string
+}
+
+func (e *AddressError) Error() string { return ErrBadAddress.Error() + ": " + e.Reason }
+
+// Unwrap returns ErrBadAddress.
+func (e *AddressError) Unwrap() error { return ErrBadAddress }
+
 // Address is a normalised email address.
 type Address struct {
 	// LocalPart is the part before the @, as typed (trimmed).
@@ -41,12 +53,12 @@ var idnaProfile = idna.New(
 // with at least one dot whose labels are valid host name labels of at most 63
 // octets, at most 254 octets in all, and no control characters or spaces.
 // The domain is converted to ASCII with IDNA. It does no network I/O.
-// The error wraps [ErrBadAddress] and says what is wrong in words a user
-// understands.
+// The error is an *[AddressError], which wraps [ErrBadAddress] and says what
+// is wrong in words a user understands.
 func ParseAddress(s string) (Address, error) {
 	s = strings.TrimSpace(s)
 	bad := func(format string, args ...any) (Address, error) {
-		return Address{}, fmt.Errorf("%w: %s", ErrBadAddress, fmt.Sprintf(format, args...))
+		return Address{}, &AddressError{Reason: fmt.Sprintf(format, args...)}
 	}
 	if s == "" {
 		return bad("the address is empty")

@@ -423,27 +423,41 @@ func classify(rep *detect.Report) resultState {
 	return stateNothing
 }
 
-// plainError turns an error into a sentence for a person: the package
-// prefixes ("detect: ") go, the first letter is a capital.
+// plainError turns an error into a sentence for a person: the reason of an
+// invalid address, a sentence for the errors a person meets (matched with
+// errors.Is), else the error's own text.
 func plainError(err error) string {
-	if err == nil {
+	var ae *detect.AddressError
+	switch {
+	case err == nil:
 		return ""
+	case errors.As(err, &ae):
+		return capitalise(ae.Reason)
 	}
-	msg := err.Error()
-	if errors.Is(err, detect.ErrBadAddress) {
-		msg = strings.TrimPrefix(msg, detect.ErrBadAddress.Error()+": ")
+	for _, e := range errorWords {
+		if errors.Is(err, e.err) {
+			return e.words
+		}
 	}
-	return plainText(msg)
+	return capitalise(err.Error())
 }
 
-// plainText is an engine message for a person: without package prefixes
-// ("detect: ", "probe: "), starting with a capital, ending with a full stop.
-func plainText(msg string) string {
-	for _, p := range []string{"detect: ", "autoconfig: ", "report: ", "resolver: ", "probe: ", "lab: "} {
-		msg = strings.ReplaceAll(msg, p, "")
-	}
-	return capitalise(msg)
+// errorWords say the errors a person meets in words.
+var errorWords = []struct {
+	err   error
+	words string
+}{
+	{detect.ErrNoPassword, "Enter the password first."},
+	{autoconfig.ErrUnsignedPassword, "A password can go only into a signed profile: choose a signing identity, or leave the password out."},
+	{autoconfig.ErrSigner, "The signing identity cannot be used: it needs a certificate and its private key."},
+	{autoconfig.ErrAppleUnsupported, "These settings cannot be expressed in an Apple profile."},
+	{autoconfig.ErrExportUnsupported, "These settings cannot be written in this format."},
+	{autoconfig.ErrExportMissing, "There is no verified server to export."},
 }
+
+// plainText is an engine message for a person (engine messages carry no
+// package prefix): starting with a capital, ending with a full stop.
+func plainText(msg string) string { return capitalise(msg) }
 
 func capitalise(s string) string {
 	r, n := utf8.DecodeRuneInString(s)

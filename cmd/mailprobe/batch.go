@@ -457,7 +457,10 @@ func rowOf(res batch.Result, full bool) batchRow {
 	switch res.Status {
 	case batch.StatusInvalid:
 		r.ExitCode = exitUsage
-		r.Error = strings.TrimPrefix(res.Err.Error(), detect.ErrBadAddress.Error()+": ")
+		r.Error = res.Err.Error()
+		if ae := (*detect.AddressError)(nil); errors.As(res.Err, &ae) {
+			r.Error = ae.Reason
+		}
 	case batch.StatusError:
 		r.ExitCode = exitNothing
 		r.Error = res.Err.Error()
