@@ -179,7 +179,7 @@ func warnings(rep *Report) []Warning {
 				add(WarnPlaintextOnly, SeverityDanger, top,
 					fmt.Sprintf("The only working %s servers are unencrypted: your password and mail would cross the network in the clear.", dir),
 					"Do not use these settings. Ask the provider for TLS (RFC 8314), or use another provider.")
-			case explained, strings.Contains(top.Probe.Error, "failed DNSSEC validation"): // dnssec-bogus says it
+			case explained, failureIs(top.Probe, probe.ErrDNSSECBogus): // dnssec-bogus says it
 			default:
 				code, msg, fix := failureWarning(top, dir)
 				add(code, SeverityDanger, top, msg, fix)

@@ -79,3 +79,17 @@ func TestSTARTTLSInjectionWarning(t *testing.T) {
 		t.Errorf("warning = %+v, want severity warning, the server and the byte count", w)
 	}
 }
+
+// TestBogusAddressesLeftToDNSSECBogus: a best server whose addresses failed
+// DNSSEC validation gets no failure warning of its own: the report's
+// dnssec-bogus warning says it (matched by kind, not by message text).
+func TestBogusAddressesLeftToDNSSECBogus(t *testing.T) {
+	rep := &Report{Domain: "example.org", Incoming: []Server{{Protocol: autoconfig.IMAP, Host: "mail.example.org", Port: 993,
+		Security: autoconfig.TLS, Sources: []SourceName{SourceAutoconfig}, Trust: TrustHTTPS,
+		Probe: ProbeReport{Status: ProbeUnreachable, Failure: probe.ErrDNSSECBogus.Code(), Error: "the addresses were not used"}}}}
+	for _, w := range warnings(rep) {
+		if w.Server == "mail.example.org:993" {
+			t.Errorf("warnings() has %+v, want none for the server (dnssec-bogus explains it)", w)
+		}
+	}
+}

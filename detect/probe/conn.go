@@ -156,8 +156,11 @@ func (p *prober) resolve() ([]netip.Addr, *failure) {
 		if p.ctx.Err() != nil {
 			return nil, p.netFail(err, "resolving the host")
 		}
-		if k := lookupKind(err); k == ErrHostNotFound {
+		switch k := lookupKind(err); k {
+		case ErrHostNotFound:
 			return nil, fail(StatusUnreachable, nil, "the host name %s does not exist or has no address", p.t.Host).as(k)
+		case ErrDNSSECBogus:
+			return nil, fail(StatusUnreachable, nil, "the addresses of %s failed DNSSEC validation and were not used", p.t.Host).as(k)
 		}
 		return nil, fail(StatusUnreachable, err, "cannot resolve the host").as(ErrLookupFailed)
 	}

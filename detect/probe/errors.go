@@ -5,6 +5,7 @@ import (
 	"net"
 	"syscall"
 
+	"github.com/mailsetup/mailsetup/detect/dnssec"
 	"github.com/mailsetup/mailsetup/detect/resolver"
 )
 
@@ -34,6 +35,10 @@ var (
 	// ErrLookupFailed: the host's addresses could not be looked up (the
 	// resolver failed, or the answer failed DNSSEC validation).
 	ErrLookupFailed = &Kind{"lookup-failed", "host lookup failed"}
+	// ErrDNSSECBogus: the host's addresses failed DNSSEC validation
+	// (Options.LookupIP returned an error matching dnssec.ErrBogus) and
+	// were not used (RFC 4035 §4.3).
+	ErrDNSSECBogus = &Kind{"dnssec-bogus", "host addresses failed DNSSEC validation"}
 	// ErrConnectionRefused: the host answered, but nothing listens on the
 	// port (every address refused the connection).
 	ErrConnectionRefused = &Kind{"connection-refused", "connection refused"}
@@ -142,6 +147,8 @@ func lookupKind(err error) *Kind {
 	switch {
 	case errors.Is(err, ErrHostNotFound), errors.Is(err, resolver.ErrNotFound), errors.As(err, &de) && de.IsNotFound:
 		return ErrHostNotFound
+	case errors.Is(err, dnssec.ErrBogus):
+		return ErrDNSSECBogus
 	default:
 		return ErrLookupFailed
 	}

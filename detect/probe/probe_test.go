@@ -23,6 +23,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/detect/dnssec"
 	"github.com/mailsetup/mailsetup/detect/probe"
 	"github.com/mailsetup/mailsetup/detect/resolver"
 	"github.com/mailsetup/mailsetup/internal/lab/certs"
@@ -550,6 +551,10 @@ func TestUnreachable(t *testing.T) {
 			func(context.Context, string) ([]netip.Addr, error) {
 				return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 			}, "does not exist", probe.ErrHostNotFound, 0},
+		{"bogus addresses", probe.Target{Host: host, Port: closed},
+			func(context.Context, string) ([]netip.Addr, error) {
+				return nil, fmt.Errorf("lookup: %w", dnssec.Result{Verdict: dnssec.Bogus, Reason: "signature expired"}.Err())
+			}, "failed DNSSEC validation", probe.ErrDNSSECBogus, 0},
 		{"lookup fails", probe.Target{Host: host, Port: closed},
 			func(context.Context, string) ([]netip.Addr, error) { return nil, errors.New("SERVFAIL") }, "cannot resolve the host: SERVFAIL", probe.ErrLookupFailed, 0},
 		{"no addresses", probe.Target{Host: host, Port: closed},
