@@ -49,6 +49,9 @@ func (p *prober) handshake(sk *skipText) (*tls.Conn, *failure) {
 			// transcript, marked untrusted, and never into Result.Error.
 			p.tr.add(FromServer, string(rh.RecordHeader[:]), true, 0)
 			return nil, fail(StatusTLSError, nil, "TLS handshake: the server did not answer in TLS")
+		// crypto/tls has no typed error for a protocol_version alert over
+		// TCP (tls.AlertError is for QUIC) nor for a ServerHello below
+		// MinVersion: its message is all there is.
 		case strings.Contains(err.Error(), "protocol version"):
 			// A server below the floor either alerts protocol_version or
 			// picks an old version: either way it has no TLS 1.2.
