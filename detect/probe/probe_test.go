@@ -13,10 +13,12 @@ import (
 	"math/big"
 	"net"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -541,8 +543,9 @@ func TestUnreachable(t *testing.T) {
 		{"refused IP literal", probe.Target{Host: "127.0.0.1", Port: closed}, nil, "connection refused", probe.ErrConnectionRefused, 1},
 		{"refused, no route beside it", probe.Target{Host: host, Port: closed},
 			func(context.Context, string) ([]netip.Addr, error) {
-				return []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("100::1")}, nil // RFC 6666 discard prefix
-			}, "cannot connect", probe.ErrConnectionRefused, -1},
+				return []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("2001:db8::1")}, nil // the dialer has no route to it
+			}, "cannot connect", probe.ErrConnectionRefused, 2},
+		{"no route", probe.Target{Host: "2001:db8::1", Port: closed}, nil, "network is unreachable", probe.ErrNetworkUnreachable, 1},
 		{"NXDOMAIN", probe.Target{Host: host, Port: closed},
 			func(context.Context, string) ([]netip.Addr, error) {
 				return nil, fmt.Errorf("lookup: %w", resolver.ErrNotFound)
@@ -566,10 +569,17 @@ func TestUnreachable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tt.target.Protocol, tt.target.Security = autoconfig.IMAP, autoconfig.TLS
-			r := probe.Probe(context.Background(), tt.target, &probe.Options{LookupIP: tt.lookup})
+			var d net.Dialer
+			noRoute := func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if strings.HasPrefix(addr, "[2001:db8:") { // documentation prefix, never dialled for real
+					return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ENETUNREACH)}
+				}
+				return d.DialContext(ctx, network, addr)
+			}
+			r := probe.Probe(context.Background(), tt.target, &probe.Options{LookupIP: tt.lookup, Dial: noRoute})
 			want(t, r, probe.StatusUnreachable, tt.errSub)
 			wantKind(t, r, tt.kind)
-			if tt.tried >= 0 && len(r.Addresses) != tt.tried || r.Address != "" {
+			if len(r.Addresses) != tt.tried || r.Address != "" {
 				t.Errorf("Addresses = %+v, Address = %q; want %d failed attempts", r.Addresses, r.Address, tt.tried)
 			}
 			for _, a := range r.Addresses {
