@@ -2,6 +2,7 @@ package probe_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -107,4 +108,22 @@ func ExampleLogin() {
 	// ok alice AUTHENTICATE PLAIN [alice@example.test alice]
 	// b2 AUTHENTICATE PLAIN [redacted]
 	// b2 AUTHENTICATE PLAIN [redacted]
+}
+
+// Tell what stopped a probe: the kinds of failure are sentinel errors,
+// matched with errors.Is on Result.Err; KindOf gives the report's code.
+func ExampleKindOf() {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close() // nothing listens on port any more
+
+	r := probe.Probe(context.Background(), probe.Target{
+		Protocol: autoconfig.IMAP, Host: "127.0.0.1", Port: port, Security: autoconfig.TLS,
+	}, nil)
+	fmt.Println(r.Status, errors.Is(r.Err, probe.ErrConnectionRefused), probe.KindOf(r.Err).Code())
+	// Output:
+	// unreachable true connection-refused
 }

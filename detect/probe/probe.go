@@ -103,7 +103,10 @@ type Target struct {
 // only when Target.Host is an IP literal (there is no resolver then).
 type Options struct {
 	// LookupIP resolves a host to its addresses (A and AAAA). It is
-	// required unless Target.Host is an IP literal.
+	// required unless Target.Host is an IP literal. A host that does not
+	// exist is an error matching ErrHostNotFound or resolver.ErrNotFound
+	// (or a *net.DNSError with IsNotFound); addresses that failed DNSSEC
+	// validation, an error matching dnssec.ErrBogus.
 	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
 	// Dial opens a TCP connection to an IP:port; network is "tcp4" or
 	// "tcp6". nil means a net.Dialer. It must honour ctx.
