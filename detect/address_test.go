@@ -98,3 +98,16 @@ func FuzzParseAddress(f *testing.F) {
 		}
 	})
 }
+
+// TestAddressErrorReason: a front end reads the reason for people from the
+// typed error, never by trimming the package's text.
+func TestAddressErrorReason(t *testing.T) {
+	_, err := detect.ParseAddress("alice@example")
+	var ae *detect.AddressError
+	if !errors.As(err, &ae) || !errors.Is(err, detect.ErrBadAddress) {
+		t.Fatalf("ParseAddress(alice@example) = %v, want an *AddressError wrapping ErrBadAddress", err)
+	}
+	if strings.Contains(ae.Reason, "detect:") || !strings.Contains(ae.Reason, "no dot") {
+		t.Errorf("AddressError.Reason = %q, want the reason alone", ae.Reason)
+	}
+}
