@@ -231,7 +231,8 @@ func judge(rep *Report, confirmed []string) {
 
 // nothingFound rewrites the warnings of a direction whose only candidates
 // were guessed and failed: nothing was published, so their failures are
-// notes, not dangers, and the direction gets its no-incoming/no-outgoing
+// not warnings about the network or dangers (the server list keeps each
+// probe's outcome), and the direction gets its no-incoming/no-outgoing
 // warning (DESIGN.md: guessed candidates that fail are "nothing found").
 func nothingFound(rep *Report) {
 	for _, in := range []bool{true, false} {
@@ -243,15 +244,13 @@ func nothingFound(rep *Report) {
 			continue
 		}
 		var hosts []string
+		guessed := map[string]bool{}
 		for i := range list {
-			hp := list[i].HostPort()
-			hosts = append(hosts, hp)
-			for j := range rep.Warnings {
-				if rep.Warnings[j].Server == hp {
-					rep.Warnings[j].Severity = SeverityInfo
-				}
-			}
+			hosts = append(hosts, list[i].HostPort())
+			guessed[list[i].HostPort()] = true
 		}
+		// Their probe outcomes stay in the server list, for the helpdesk.
+		rep.Warnings = slices.DeleteFunc(rep.Warnings, func(w Warning) bool { return guessed[w.Server] })
 		rep.Warnings = append(rep.Warnings, Warning{Code: code, Severity: SeverityWarning,
 			Message: fmt.Sprintf("No source named an %s mail server for %s, and none of the usual server names that exist passed the checks (%s).", dir, rep.Domain, strings.Join(hosts, ", ")),
 			Fix:     "Ask the provider for the server settings; as the domain's admin, publish SRV records (RFC 6186, RFC 8314) or an autoconfig file."})

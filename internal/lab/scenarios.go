@@ -581,6 +581,15 @@ var Scenarios = []Scenario{
 		},
 	},
 	{
+		Domain: "guessfail.test",
+		About:  "nothing published; mail.D exists but serves no mail: guessed candidates that fail are \"nothing found\", not danger",
+		Expect: Expect{Verdict: "none", DNSSEC: "secure", Warnings: []string{"no-incoming", "no-outgoing"},
+			Absent: []string{"unreachable", "probe-failed", "connection-refused", "server-timeout", "host-not-found", "tls-failed"}},
+		setup: func(l *Lab, d string) error {
+			return l.zones.add(fmt.Sprintf("mail.%s. 300 IN A %s", d, l.hostIP("mail."+d)))
+		},
+	},
+	{
 		Domain: "nothing.test",
 		About:  "the domain publishes nothing and has no hosts",
 		Expect: Expect{Verdict: "none", DNSSEC: "secure", Warnings: []string{"no-incoming", "no-outgoing"}},
