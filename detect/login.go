@@ -134,11 +134,11 @@ func loginUsers(configured string, a Address) []string {
 func probeTarget(s *Server, a Address, confirmed bool) probe.Target {
 	// A host from a DNSSEC-secure SRV answer has trust dnssec and counts.
 	return probe.Target{
-		Protocol:         s.Protocol,
-		Host:             s.Host,
-		Port:             s.Port,
-		Security:         s.Security,
-		Identities:       []string{a.Domain}, // RFC 7817 §3: the email domain
+		Protocol:   s.Protocol,
+		Host:       s.Host,
+		Port:       s.Port,
+		Security:   s.Security,
+		Identities: []string{a.Domain}, // RFC 7817 §3: the email domain
 		// An unsigned SRV target inside the email domain is tied to it by
 		// its own certificate (RFC 6186 §6, RFC 8314 §5.1; DESIGN.md).
 		HostNotReference: s.Trust == TrustDNS && slices.Contains(s.Sources, SourceSRV) && !confirmed && !InDomain(s.Host, a.Domain),

@@ -267,7 +267,7 @@ func TestDetailsTab(t *testing.T) {
 		}
 	}
 	test.Tap(h.button("Copy report"))
-	if got := fyne.CurrentApp().Clipboard().Content(); !strings.Contains(got, `"version": 1`) || !strings.Contains(got, `"address": "alice@demo.test"`) {
+	if got := fyne.CurrentApp().Clipboard().Content(); !strings.Contains(got, `"version": 2`) || !strings.Contains(got, `"address": "alice@demo.test"`) {
 		t.Errorf("Copy report put %.200q on the clipboard", got)
 	}
 }
