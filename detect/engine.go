@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -262,7 +263,7 @@ func (r *run) finishSource(name SourceName, out sourceOutput) {
 		out.trust = st.src.ceiling()
 	}
 	st.report = SourceReport{Name: name, Status: out.status, Trust: out.trust, ElapsedMS: el.Milliseconds(),
-		Detail: out.detail, Queries: out.queries, Servers: len(out.servers)}
+		Detail: strings.Join(strings.Fields(out.detail), " "), Queries: out.queries, Servers: len(out.servers)} // one line: errors.Join breaks lines
 	rep := st.report
 	r.emit(Event{Kind: EventSourceFinished, Source: &rep})
 }
