@@ -220,7 +220,9 @@ func (r *run) report() *Report {
 			Fix: "Do not trust settings found now; try another network. Admins: re-sign the zone and check the DS record at the parent (e.g. with delv or dnsviz)."})
 	}
 	if dead, err := r.dns.dead(); dead {
-		offline(rep, err)
+		if in, out := rep.Recommended(); in == nil && out == nil {
+			offline(rep, err)
+		}
 	}
 	judge(rep, r.o.Confirmed)
 	return rep
