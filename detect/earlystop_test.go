@@ -112,3 +112,31 @@ func TestSourceTrustsCoverResults(t *testing.T) {
 		t.Errorf("srv ceiling = %s, want at least dnssec", c)
 	}
 }
+
+// TestSourceLatencyKnob: the lab's per-source latency delays the source it
+// names (each source's elapsed time grows by at least the delay), so the
+// early-stop test really makes each source answer last.
+func TestSourceLatencyKnob(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	l := startLab(t, lab.Options{})
+	where := map[detect.SourceName]string{detect.SourceSRV: "demo.test", detect.SourceAutoconfig: "demo.test",
+		detect.SourceWellKnown: "wellknown.test", detect.SourceAutoconfigHTTP: "http.test", detect.SourceISPDB: "ispdb.test",
+		detect.SourceMX: "mx.test", detect.SourceAutodiscover: "autodiscover.test", detect.SourceGuess: "guess.test"}
+	for _, src := range delayedSources {
+		domain := where[src]
+		t.Run(string(src), func(t *testing.T) {
+			l.SetSourceLatency(domain, src, delay)
+			defer l.SetSourceLatency(domain, src, 0)
+			o := l.DetectOptions()
+			o.Exhaustive = true
+			rep, err := detect.Run(context.Background(), lab.User(domain), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := source(rep, src)
+			if s.ElapsedMS < delay.Milliseconds() {
+				t.Errorf("Run(%s) source %s took %d ms with a %s delay, want at least the delay (%s: %s)", domain, src, s.ElapsedMS, delay, s.Status, s.Detail)
+			}
+		})
+	}
+}
