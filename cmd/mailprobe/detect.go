@@ -298,18 +298,19 @@ func readPassword(cmd *cobra.Command, address string, fromStdin bool) (string, e
 	return "", usageError{errors.New("--login needs the password: use --password-stdin or MAILPROBE_PASSWORD")}
 }
 
-// askConfirmations asks, on the terminal, about each recommended server whose
-// trust is below https, naming the domain it belongs to.
+// askConfirmations asks, on the terminal, about each recommended server that
+// needs the user's confirmation (detect.NeedsConfirmation), naming the domain
+// it belongs to.
 func askConfirmations(cmd *cobra.Command, rep *detect.Report, already []string) []string {
 	in, out := rep.Recommended()
 	var yes []string
 	rd := bufio.NewReader(cmd.InOrStdin())
 	for _, s := range []*detect.Server{in, out} {
-		if s == nil || !s.Trust.NeedsConfirmation() || slices.Contains(already, s.Host) || slices.Contains(yes, s.Host) {
+		if s == nil || !detect.NeedsConfirmation(s, rep.Domain) || slices.Contains(already, s.Host) || slices.Contains(yes, s.Host) {
 			continue
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "\n%s was named only by %s (trust %q), not by anything %s vouches for.\nIs %s your provider's server? Send your password there? [y/N] ",
-			s.Host, joinNames(s.Sources), s.Trust, rep.Domain, s.Host)
+		fmt.Fprintf(cmd.ErrOrStderr(), "\n%s (a server of %s) was named only by %s (trust %q), not by anything %s vouches for.\nIs %s your provider's server? Send your password there? [y/N] ",
+			s.Host, detect.RegisteredDomain(s.Host), joinNames(s.Sources), s.Trust, rep.Domain, s.Host)
 		answer, _ := rd.ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(answer)); a == "y" || a == "yes" {
 			yes = append(yes, s.Host)
