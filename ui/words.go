@@ -198,9 +198,9 @@ func probeStatusWords(p *detect.ProbeReport) string {
 func dnssecWords(s string) string {
 	switch s {
 	case "secure":
-		return "secure: the domain's DNS answers are signed and the signatures check out"
+		return "secure: the DNS answers the settings rest on are signed and the signatures check out"
 	case "insecure":
-		return "not signed: the domain's DNS answers carry no signatures"
+		return "not signed: the DNS answers the settings rest on carry no signatures"
 	case "bogus":
 		return "FAILED: signatures are present but do not check out (misconfiguration or tampering)"
 	case "indeterminate", "":
