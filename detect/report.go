@@ -42,7 +42,9 @@ func (t Trust) Level() int {
 }
 
 // NeedsConfirmation reports whether settings of this trust need the user's
-// confirmation before a password goes to them (anything below https).
+// confirmation before a password goes to them (anything below https), before
+// the exception of DESIGN.md's trust rule: the function [NeedsConfirmation]
+// decides for a server.
 func (t Trust) NeedsConfirmation() bool { return t.Level() < TrustHTTPS.Level() }
 
 // SourceName names a discovery source in the report.

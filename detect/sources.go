@@ -110,11 +110,9 @@ func fromConfig(cfg *autoconfig.Config, t Trust) []found {
 	return out
 }
 
-// withinDomain reports whether host is domain or a name under it.
-func withinDomain(host, domain string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	return host == domain || strings.HasSuffix(host, "."+domain)
-}
+// withinDomain reports whether host is domain or a name under it, after
+// IDNA (see InDomain).
+func withinDomain(host, domain string) bool { return InDomain(host, domain) }
 
 // isPublicSuffix reports whether name is a public suffix (a TLD, co.uk, ...),
 // under which no provider's settings may be looked for.
