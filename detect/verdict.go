@@ -345,10 +345,10 @@ func verifiedSentence(s *Server) string {
 // that named them, if a DNS answer did, and the hosts' addresses); with
 // nothing recommended, the weakest verdict on every answer the run used.
 func (r *run) dnssecStatus() dnssec.Verdict {
-	v, any := dnssec.Secure, false
+	v, used := dnssec.Secure, false
 	use := func(x dnssec.Verdict) {
 		if x != "" {
-			v, any = worse(v, x), true
+			v, used = worse(v, x), true
 		}
 	}
 	recommended := false
@@ -367,7 +367,7 @@ func (r *run) dnssecStatus() dnssec.Verdict {
 			use(c.addrs)
 		}
 	}
-	if !any {
+	if !used {
 		return dnssec.Indeterminate
 	}
 	return v
