@@ -92,48 +92,91 @@ func ParseAddress(s string) (Address, error) {
 			return bad("the part before the @ has a misplaced dot")
 		}
 	}
-	domain = strings.TrimSuffix(domain, ".")
 	if strings.HasPrefix(domain, "[") {
 		return bad("address literals like %q are not supported: use the domain name", domain)
 	}
-	if !strings.Contains(domain, ".") {
-		return bad("the domain %q has no dot; type the full domain, like example.org", domain)
-	}
-	if len(domain) > 253 {
-		return bad("the domain is %d bytes long; at most 253 are allowed", len(domain))
-	}
-	for _, label := range strings.Split(domain, ".") {
-		if label == "" {
-			return bad("the domain %q has an empty label (two dots in a row?)", domain)
-		}
-		if len(label) > 63 { // RFC 1035 §2.3.4
-			return bad("the domain label %q is longer than 63 bytes", label)
-		}
-	}
-	ascii, err := idnaProfile.ToASCII(domain)
-	if err != nil {
-		return bad("the domain %q is not a valid domain name: %v", domain, err)
-	}
-	ascii = strings.ToLower(ascii)
-	if len(ascii) > 253 {
-		return bad("the domain is %d bytes long; at most 253 are allowed", len(ascii))
-	}
-	for _, label := range strings.Split(ascii, ".") {
-		if len(label) > 63 { // RFC 1035 §2.3.4
-			return bad("the domain label %q is longer than 63 bytes", label)
-		}
-		if !validLabel(label) {
-			return bad("the domain label %q may only contain letters, digits and hyphens, and not start or end with a hyphen", label)
-		}
-	}
-	uni, err := idnaProfile.ToUnicode(ascii)
-	if err != nil {
-		uni = ascii
+	ascii, uni, msg := parseDomain(domain)
+	if msg != "" {
+		return bad("%s", msg)
 	}
 	if len(local)+1+len(ascii) > 254 { // RFC 5321 §4.5.3.1.3 path limit less the brackets
 		return bad("the address is longer than 254 bytes")
 	}
 	return Address{LocalPart: local, Domain: ascii, DomainUnicode: uni}, nil
+}
+
+// ErrBadDomain is wrapped by every error [ParseDomain] returns.
+var ErrBadDomain = errors.New("detect: invalid domain name")
+
+// ParseDomain trims s and checks it is a usable mail domain, by the rules
+// of [ParseAddress] for the part after the @. It returns the domain in
+// ASCII (A-labels, lower case, no trailing dot) and in Unicode. The error
+// wraps [ErrBadDomain] and says what is wrong in words a user understands.
+func ParseDomain(s string) (ascii, unicode string, err error) {
+	s = strings.TrimSpace(s)
+	bad := func(format string, args ...any) (string, string, error) {
+		return "", "", fmt.Errorf("%w: %s", ErrBadDomain, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case s == "":
+		return bad("the domain is empty")
+	case !utf8.ValidString(s):
+		return bad("the domain is not valid UTF-8 text")
+	case strings.Contains(s, "@"):
+		return bad("%q is an address; give only the part after the @", s)
+	}
+	for _, r := range s {
+		if isControlOrSpace(r) {
+			return bad("%q contains a space or control character (%U)", s, r)
+		}
+	}
+	ascii, unicode, msg := parseDomain(s)
+	if msg != "" {
+		return bad("%s", msg)
+	}
+	return ascii, unicode, nil
+}
+
+func isControlOrSpace(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }
+
+// parseDomain checks the domain of an address; msg says what is wrong.
+func parseDomain(domain string) (ascii, uni, msg string) {
+	domain = strings.TrimSuffix(domain, ".")
+	if !strings.Contains(domain, ".") {
+		return "", "", fmt.Sprintf("the domain %q has no dot; type the full domain, like example.org", domain)
+	}
+	if len(domain) > 253 {
+		return "", "", fmt.Sprintf("the domain is %d bytes long; at most 253 are allowed", len(domain))
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if label == "" {
+			return "", "", fmt.Sprintf("the domain %q has an empty label (two dots in a row?)", domain)
+		}
+		if len(label) > 63 { // RFC 1035 §2.3.4
+			return "", "", fmt.Sprintf("the domain label %q is longer than 63 bytes", label)
+		}
+	}
+	ascii, err := idnaProfile.ToASCII(domain)
+	if err != nil {
+		return "", "", fmt.Sprintf("the domain %q is not a valid domain name: %v", domain, err)
+	}
+	ascii = strings.ToLower(ascii)
+	if len(ascii) > 253 {
+		return "", "", fmt.Sprintf("the domain is %d bytes long; at most 253 are allowed", len(ascii))
+	}
+	for _, label := range strings.Split(ascii, ".") {
+		if len(label) > 63 { // RFC 1035 §2.3.4
+			return "", "", fmt.Sprintf("the domain label %q is longer than 63 bytes", label)
+		}
+		if !validLabel(label) {
+			return "", "", fmt.Sprintf("the domain label %q may only contain letters, digits and hyphens, and not start or end with a hyphen", label)
+		}
+	}
+	uni, err = idnaProfile.ToUnicode(ascii)
+	if err != nil {
+		uni = ascii
+	}
+	return ascii, uni, ""
 }
 
 func validLabel(l string) bool {

@@ -111,3 +111,27 @@ func TestAddressErrorReason(t *testing.T) {
 		t.Errorf("AddressError.Reason = %q, want the reason alone", ae.Reason)
 	}
 }
+
+func TestParseDomain(t *testing.T) {
+	for _, tc := range []struct {
+		in, ascii string
+		ok        bool
+	}{
+		{"example.org", "example.org", true},
+		{" Example.ORG. ", "example.org", true},
+		{"bücher.example", "xn--bcher-kva.example", true},
+		{"not a domain", "", false},
+		{"alice@example.org", "", false},
+		{"localhost", "", false},
+		{"", "", false},
+		{"a..b", "", false},
+	} {
+		ascii, _, err := detect.ParseDomain(tc.in)
+		if ok := err == nil; ok != tc.ok || ascii != tc.ascii {
+			t.Errorf("ParseDomain(%q) = %q, %v; want %q, ok %v", tc.in, ascii, err, tc.ascii, tc.ok)
+		}
+		if err != nil && (!errors.Is(err, detect.ErrBadDomain) || errors.Is(err, detect.ErrBadAddress) || strings.Contains(err.Error(), "address contains")) {
+			t.Errorf("ParseDomain(%q) error = %v, want ErrBadDomain, not about an address", tc.in, err)
+		}
+	}
+}

@@ -37,9 +37,28 @@ type tlsaAnswer struct {
 	err     error
 }
 
-// lookupIP resolves a probed host through the validator and remembers the
-// verdict. Bogus addresses are never used (RFC 4035 §4.3).
-func (r *run) lookupIP(ctx context.Context, host string) ([]netip.Addr, error) {
+// hostVerdict is the DNSSEC verdict on one probe's host addresses.
+type hostVerdict struct {
+	mu  sync.Mutex
+	res dnssec.Result
+	ok  bool
+}
+
+func (h *hostVerdict) set(res dnssec.Result) {
+	h.mu.Lock()
+	h.res, h.ok = res, true
+	h.mu.Unlock()
+}
+
+func (h *hostVerdict) get() (dnssec.Result, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.res, h.ok
+}
+
+// lookupIP resolves a probed host through the validator and records the
+// verdict in hv. Bogus addresses are never used (RFC 4035 §4.3).
+func (r *run) lookupIP(ctx context.Context, host string, hv *hostVerdict) ([]netip.Addr, error) {
 	vr := &validating{v: r.v, verdict: dnssec.Result{Verdict: dnssec.Secure}}
 	addrs, err := resolver.LookupIP(ctx, vr, host)
 	if _, perr := netip.ParseAddr(host); perr == nil { // an IP literal: nothing was validated
@@ -48,12 +67,12 @@ func (r *run) lookupIP(ctx context.Context, host string) ([]netip.Addr, error) {
 	vr.mu.Lock()
 	verdict := vr.verdict
 	vr.mu.Unlock()
-	r.hostsMu.Lock()
-	r.hosts[host] = verdict
+	hv.set(verdict)
 	if verdict.Verdict == dnssec.Bogus {
+		r.hostsMu.Lock()
 		r.bogus = append(r.bogus, host+" A/AAAA: "+verdict.Reason)
+		r.hostsMu.Unlock()
 	}
-	r.hostsMu.Unlock()
 	if verdict.Verdict == dnssec.Bogus {
 		return nil, fmt.Errorf("the addresses of %s failed DNSSEC validation: %w", host, verdict.Err())
 	}
@@ -105,10 +124,8 @@ func (r *run) lookupTLSA(ctx context.Context, host string, port int) tlsaAnswer 
 // daneOf decides a probed server's DANE status (RFC 7672 §2.2, RFC 7671):
 // only when the host's addresses and the TLSA RRset are DNSSEC-secure do
 // the records count; then the served chain must match them.
-func (r *run) daneOf(host string, res probe.Result, t tlsaAnswer) daneResult {
-	r.hostsMu.Lock()
-	hv, ok := r.hosts[host]
-	r.hostsMu.Unlock()
+func (r *run) daneOf(host string, addrs *hostVerdict, res probe.Result, t tlsaAnswer) daneResult {
+	hv, ok := addrs.get()
 	switch {
 	case !ok || hv.Verdict == dnssec.Indeterminate:
 		return daneResult{DANEInsecure, "the host's addresses could not be validated"}

@@ -19,7 +19,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,17 +30,22 @@ import (
 	"github.com/mailsetup/mailsetup/detect/probe"
 )
 
-// sources is every discovery source, in the order of DESIGN.md's table.
+// sources is every discovery source, in the order of DESIGN.md's table,
+// each with every trust its answers can carry (configOutput lowers https to
+// redirect or insecure; an ISPDB or MX fetch that ended on http is
+// insecure). The early stop reads its ceiling from this list, and
+// TestSourceTrustsCoverResults checks the list against what every source
+// returns in the lab (STYLE.md habit 11).
 var sources = []source{
-	{SourceLocal, TrustLocal, localSource},
-	{SourceSRV, TrustDNS, srvSource},
-	{SourceAutoconfig, TrustHTTPS, autoconfigSource},
-	{SourceWellKnown, TrustHTTPS, wellKnownSource},
-	{SourceAutoconfigHTTP, TrustInsecure, httpSource},
-	{SourceISPDB, TrustISPDB, ispdbSource},
-	{SourceMX, TrustMX, mxSource},
-	{SourceAutodiscover, TrustHTTPS, autodiscoverSource},
-	{SourceGuess, TrustGuess, guessSource},
+	{SourceLocal, []Trust{TrustLocal}, localSource},
+	{SourceSRV, []Trust{TrustDNSSEC, TrustDNS}, srvSource},
+	{SourceAutoconfig, []Trust{TrustHTTPS, TrustRedirect, TrustInsecure}, autoconfigSource},
+	{SourceWellKnown, []Trust{TrustHTTPS, TrustRedirect, TrustInsecure}, wellKnownSource},
+	{SourceAutoconfigHTTP, []Trust{TrustInsecure}, httpSource},
+	{SourceISPDB, []Trust{TrustISPDB, TrustInsecure}, ispdbSource},
+	{SourceMX, []Trust{TrustMX, TrustInsecure}, mxSource},
+	{SourceAutodiscover, []Trust{TrustHTTPS, TrustRedirect, TrustInsecure}, autodiscoverSource},
+	{SourceGuess, []Trust{TrustGuess}, guessSource},
 }
 
 // Run detects the mail settings of address. It returns an error only when
@@ -56,10 +63,17 @@ func Run(ctx context.Context, address string, opts *Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every query of the run goes through one counter, so that a resolver
+	// that never answers is told apart from a domain that publishes nothing.
+	counter := &countingResolver{Resolver: o.Resolver}
+	o.Resolver = counter
+	if opts == nil || opts.HTTPClient == nil {
+		o.HTTPClient = NewHTTPClient(counter, o.Dial, o.RootCAs)
+	}
 	r := &run{
+		dns: counter,
 		env: env{addr: addr, o: o, vars: autoconfig.Vars{Address: addr.String(), LocalPart: addr.LocalPart, Domain: addr.Domain, RealName: o.RealName},
 			v: dnssec.New(o.Resolver, o.TrustAnchors, &dnssec.Options{Logger: o.Logger})},
-		hosts: make(map[string]dnssec.Result),
 		start: time.Now(),
 		cands: make(map[candKey]*candidate),
 		srcs:  make(map[SourceName]*sourceState),
@@ -97,7 +111,10 @@ type candidate struct {
 	state   probeState
 	result  probe.Result
 	dane    daneResult
-	cancel  context.CancelFunc
+	// addrs is the DNSSEC verdict on the host's addresses, as this
+	// candidate's own probe looked them up; empty when it never did.
+	addrs  dnssec.Verdict
+	cancel context.CancelFunc
 }
 
 func (c *candidate) incoming() bool { return c.key.protocol != autoconfig.SMTP }
@@ -146,10 +163,12 @@ type probeMsg struct {
 	key    candKey
 	result probe.Result
 	dane   daneResult
+	addrs  dnssec.Verdict
 }
 
 type run struct {
 	env
+	dns     *countingResolver
 	start   time.Time
 	cands   map[candKey]*candidate
 	list    []*candidate
@@ -162,13 +181,12 @@ type run struct {
 	grace <-chan time.Time
 	timer *time.Timer
 
-	// dnssec is the verdict on the domain's SRV answers.
-	dnssec dnssec.Verdict
-	// hostsMu guards hosts, the DNSSEC verdict of each probed host's
-	// addresses, and bogus, which names every answer discarded as bogus
+	// answers are the DNSSEC verdicts of the domain's own answers the
+	// sources used (SRV, MX), in arrival order.
+	answers []dnssec.Verdict
+	// hostsMu guards bogus, which names every answer discarded as bogus
 	// (the answer, not the reason, so that repeats collapse).
 	hostsMu sync.Mutex
-	hosts   map[string]dnssec.Result
 	bogus   []string
 }
 
@@ -222,7 +240,7 @@ func (r *run) run(parent context.Context) *Report {
 func (r *run) startSource(ctx context.Context, name SourceName) {
 	st := r.srcs[name]
 	st.started, st.running = time.Now(), true
-	st.report = SourceReport{Name: name, Status: StatusRunning, Trust: st.src.maxTrust}
+	st.report = SourceReport{Name: name, Status: StatusRunning, Trust: st.src.ceiling()}
 	rep := st.report
 	r.emit(Event{Kind: EventSourceStarted, Source: &rep})
 	r.pending++
@@ -242,10 +260,10 @@ func (r *run) finishSource(name SourceName, out sourceOutput) {
 		el = time.Since(st.started)
 	}
 	if out.trust == "" {
-		out.trust = st.src.maxTrust
+		out.trust = st.src.ceiling()
 	}
 	st.report = SourceReport{Name: name, Status: out.status, Trust: out.trust, ElapsedMS: el.Milliseconds(),
-		Detail: out.detail, Queries: out.queries, Servers: len(out.servers)}
+		Detail: strings.Join(strings.Fields(out.detail), " "), Queries: out.queries, Servers: len(out.servers)} // one line: errors.Join breaks lines
 	rep := st.report
 	r.emit(Event{Kind: EventSourceFinished, Source: &rep})
 }
@@ -258,8 +276,8 @@ func (r *run) handle(m any) {
 			return
 		}
 		r.finishSource(m.name, m.out)
-		if m.name == SourceSRV {
-			r.dnssec = m.out.dnssec
+		if m.out.dnssec != "" {
+			r.answers = append(r.answers, m.out.dnssec)
 		}
 		r.hostsMu.Lock()
 		r.bogus = append(r.bogus, m.out.bogus...)
@@ -272,7 +290,7 @@ func (r *run) handle(m any) {
 		if c.state != probeRunning {
 			return
 		}
-		c.state, c.result, c.dane = probeDone, m.result, m.dane
+		c.state, c.result, c.dane, c.addrs = probeDone, m.result, m.dane, m.addrs
 		srv := r.server(c)
 		r.emit(Event{Kind: EventProbeFinished, Server: &srv})
 	}
@@ -381,7 +399,12 @@ func (r *run) startProbe(ctx context.Context, c *candidate) {
 	// the needs-confirmation warning asks for and VerifyLogin enforces.
 	t := probeTarget(&srv, r.addr, true)
 	po := probeOptions(r.o)
-	po.LookupIP = r.lookupIP
+	// The verdict on the addresses belongs to this probe: another probe of
+	// the same host, cancelled half-way, must not change it.
+	var addrs hostVerdict
+	po.LookupIP = func(ctx context.Context, host string) ([]netip.Addr, error) {
+		return r.lookupIP(ctx, host, &addrs)
+	}
 	r.pending++
 	r.wg.Add(1)
 	go func() {
@@ -391,7 +414,8 @@ func (r *run) startProbe(ctx context.Context, c *candidate) {
 		tlsa := make(chan tlsaAnswer, 1)
 		go func() { tlsa <- r.lookupTLSA(pctx, t.Host, t.Port) }()
 		res := probe.Probe(pctx, t, po)
-		r.msgs <- probeMsg{c.key, res, r.daneOf(t.Host, res, <-tlsa)}
+		hv, _ := addrs.get()
+		r.msgs <- probeMsg{c.key, res, r.daneOf(t.Host, &addrs, res, <-tlsa), hv.Verdict}
 	}()
 }
 
@@ -435,7 +459,7 @@ func (r *run) settled(in bool) bool {
 		if st.done {
 			continue
 		}
-		lt, lb := st.src.maxTrust.Level(), top.trust().Level()
+		lt, lb := st.src.ceiling().Level(), top.trust().Level()
 		if lt > lb || lt == lb && st.src.name.precedence() < top.best.name.precedence() {
 			return false
 		}

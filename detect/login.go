@@ -43,7 +43,9 @@ type LoginRequest struct {
 // security rules, RFC 8314 §5.3, RFC 7817 §3):
 //   - the server is the recommended one of its direction, so its probe
 //     verified TLS (implicit or STARTTLS; never plaintext);
-//   - its trust is https or better, or the user confirmed its host;
+//   - its trust is https or better, or it is an unsigned SRV target inside
+//     the email domain whose certificate was valid for it (NeedsConfirmation),
+//     or the user confirmed its host;
 //   - the login connection's TLS passes the same verification again, before
 //     anything is sent (the probe package refuses otherwise).
 //
@@ -85,7 +87,7 @@ func VerifyLogin(ctx context.Context, rep *Report, req LoginRequest, opts *Optio
 				continue
 			}
 			confirmed := isConfirmed(s.Host, req.Confirmed) || isConfirmed(s.Host, o.Confirmed)
-			if s.Trust.NeedsConfirmation() && !confirmed {
+			if NeedsConfirmation(s, addr.Domain) && !confirmed {
 				s.Login = LoginReport{Status: LoginNotTried,
 					Error: fmt.Sprintf("%s comes from a source of trust %q: confirm it is your provider's server first", s.Host, s.Trust)}
 				continue
@@ -127,16 +129,19 @@ func loginUsers(configured string, a Address) []string {
 
 // probeTarget is the probe target of a server. Its host is a reference
 // identifier for the certificate unless it came only from an unsigned SRV
-// answer and the user did not confirm it (RFC 7817 §3, RFC 6186 §6).
+// answer, lies outside the email domain, and the user did not confirm it
+// (RFC 7817 §3, RFC 6186 §6).
 func probeTarget(s *Server, a Address, confirmed bool) probe.Target {
 	// A host from a DNSSEC-secure SRV answer has trust dnssec and counts.
 	return probe.Target{
-		Protocol:         s.Protocol,
-		Host:             s.Host,
-		Port:             s.Port,
-		Security:         s.Security,
-		Identities:       []string{a.Domain}, // RFC 7817 §3: the email domain
-		HostNotReference: s.Trust == TrustDNS && slices.Contains(s.Sources, SourceSRV) && !confirmed,
+		Protocol:   s.Protocol,
+		Host:       s.Host,
+		Port:       s.Port,
+		Security:   s.Security,
+		Identities: []string{a.Domain}, // RFC 7817 §3: the email domain
+		// An unsigned SRV target inside the email domain is tied to it by
+		// its own certificate (RFC 6186 §6, RFC 8314 §5.1; DESIGN.md).
+		HostNotReference: s.Trust == TrustDNS && slices.Contains(s.Sources, SourceSRV) && !confirmed && !InDomain(s.Host, a.Domain),
 	}
 }
 

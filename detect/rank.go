@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mailsetup/mailsetup/detect/dnssec"
 	"sort"
 	"time"
 
@@ -178,7 +177,7 @@ func (r *run) report() *Report {
 		Domain:        r.addr.Domain,
 		DomainUnicode: r.addr.DomainUnicode,
 		ElapsedMS:     r.since().Milliseconds(),
-		DNSSEC:        string(r.dnssec),
+		DNSSEC:        string(r.dnssecStatus()),
 		Incoming:      []Server{},
 		Outgoing:      []Server{},
 		Warnings:      []Warning{},
@@ -202,10 +201,8 @@ func (r *run) report() *Report {
 			rep.Outgoing = list
 		}
 	}
-	if rep.DNSSEC == "" {
-		rep.DNSSEC = string(dnssec.Indeterminate)
-	}
 	rep.Warnings = warnings(rep)
+	nothingFound(rep)
 	r.hostsMu.Lock()
 	bogus := slices.Clone(r.bogus)
 	r.hostsMu.Unlock()
@@ -227,7 +224,12 @@ func (r *run) report() *Report {
 				strings.Join(names, ", "), strings.Join(reasons, "; ")),
 			Fix: "Do not trust settings found now; try another network. Admins: re-sign the zone and check the DS record at the parent (e.g. with delv or dnsviz)."})
 	}
-	rep.Verdict = verdict(rep)
+	if dead, err := r.dns.dead(); dead {
+		if in, out := rep.Recommended(); in == nil && out == nil {
+			offline(rep, err)
+		}
+	}
+	judge(rep, r.o.Confirmed)
 	return rep
 }
 

@@ -4,7 +4,11 @@ import "github.com/mailsetup/mailsetup/autoconfig"
 
 // ReportVersion is the version of the JSON contract of [Report]. It changes
 // only when a field changes meaning or disappears; new fields keep it.
-const ReportVersion = 1
+//
+// Version 2: dnssec is the status of the answers the recommended settings
+// rest on (was: of the domain's SRV answers); incoming_verdict,
+// outgoing_verdict, reason, incoming_reason and outgoing_reason are new.
+const ReportVersion = 2
 
 // Trust is how far a source can be believed about where a domain's mail is.
 type Trust string
@@ -38,7 +42,9 @@ func (t Trust) Level() int {
 }
 
 // NeedsConfirmation reports whether settings of this trust need the user's
-// confirmation before a password goes to them (anything below https).
+// confirmation before a password goes to them (anything below https), before
+// the exception of DESIGN.md's trust rule: the function [NeedsConfirmation]
+// decides for a server.
 func (t Trust) NeedsConfirmation() bool { return t.Level() < TrustHTTPS.Level() }
 
 // SourceName names a discovery source in the report.
@@ -212,7 +218,8 @@ const (
 	// VerdictUnsafe: something was found but a danger warning applies, or a
 	// direction has nothing safe to use.
 	VerdictUnsafe Verdict = "unsafe"
-	// VerdictNone: nothing was found at all.
+	// VerdictNone: nothing was found (or only guessed names that failed),
+	// or the resolver did not answer at all (a dns-failed warning).
 	VerdictNone Verdict = "none"
 )
 
@@ -238,17 +245,30 @@ type Warning struct {
 // Report is the result of a detection: what every front end and exporter
 // reads. Its JSON form is the contract documented in the README.
 type Report struct {
-	Version       int            `json:"version"`
-	Address       string         `json:"address"`
-	Domain        string         `json:"domain"`
-	DomainUnicode string         `json:"domain_unicode,omitempty"`
-	ElapsedMS     int64          `json:"elapsed_ms"`
-	Verdict       Verdict        `json:"verdict"`
-	DNSSEC        string         `json:"dnssec"`
-	Sources       []SourceReport `json:"sources"`
-	Incoming      []Server       `json:"incoming"`
-	Outgoing      []Server       `json:"outgoing"`
-	Warnings      []Warning      `json:"warnings"`
+	Version       int     `json:"version"`
+	Address       string  `json:"address"`
+	Domain        string  `json:"domain"`
+	DomainUnicode string  `json:"domain_unicode,omitempty"`
+	ElapsedMS     int64   `json:"elapsed_ms"`
+	Verdict       Verdict `json:"verdict"`
+	// IncomingVerdict and OutgoingVerdict judge each direction, with
+	// IncomingReason and OutgoingReason saying why in one sentence; Reason
+	// says why of Verdict. They are decided by the engine (see [Judge]); the
+	// front ends only render them.
+	IncomingVerdict Verdict `json:"incoming_verdict"`
+	OutgoingVerdict Verdict `json:"outgoing_verdict"`
+	Reason          string  `json:"reason"`
+	IncomingReason  string  `json:"incoming_reason"`
+	OutgoingReason  string  `json:"outgoing_reason"`
+	// DNSSEC is the status of the answers the recommended settings rest on:
+	// the DNS answer of the source that named them (SRV, MX) and the
+	// hosts' addresses; with nothing recommended, the weakest answer the
+	// run used. "secure", "insecure", "bogus" or "indeterminate".
+	DNSSEC   string         `json:"dnssec"`
+	Sources  []SourceReport `json:"sources"`
+	Incoming []Server       `json:"incoming"`
+	Outgoing []Server       `json:"outgoing"`
+	Warnings []Warning      `json:"warnings"`
 }
 
 // Recommended returns the recommended incoming and outgoing servers, nil

@@ -44,6 +44,15 @@ func mxProviderDomains(mxHost, emailDomain string) []string {
 // provider's generic file is fetched. Whatever it finds names another
 // domain's servers, so it needs the user's confirmation.
 func mxSource(ctx context.Context, e *env) sourceOutput {
+	out := mxLookup(ctx, e)
+	for i := range out.servers {
+		out.servers[i].dnssec = out.dnssec // they rest on the MX answer
+	}
+	return out
+}
+
+// mxLookup is mxSource without the DNSSEC verdict on the servers it names.
+func mxLookup(ctx context.Context, e *env) sourceOutput {
 	q := e.addr.Domain + " MX"
 	a, val, err := e.v.Lookup(ctx, e.addr.Domain+".", dns.TypeMX)
 	if err != nil {
@@ -52,6 +61,7 @@ func mxSource(ctx context.Context, e *env) sourceOutput {
 	if val.Verdict == dnssec.Bogus { // RFC 4035 §4.3: bogus data is never used
 		o := failed(val.Err(), q)
 		o.bogus = []string{e.addr.Domain + " MX: " + val.Reason}
+		o.dnssec = dnssec.Bogus
 		return o
 	}
 	var mxs []*dns.MX
@@ -61,13 +71,17 @@ func mxSource(ctx context.Context, e *env) sourceOutput {
 		}
 	}
 	if len(mxs) == 0 {
-		return none("no MX records", q)
+		o := none("no MX records", q)
+		o.dnssec = val.Verdict
+		return o
 	}
 	sort.SliceStable(mxs, func(i, j int) bool { return mxs[i].Preference < mxs[j].Preference })
 	host := strings.TrimSuffix(strings.ToLower(mxs[0].Mx), ".")
 	domains := mxProviderDomains(host, e.addr.Domain)
 	if len(domains) == 0 {
-		return none(fmt.Sprintf("MX %s belongs to the email domain itself", host), q)
+		o := none(fmt.Sprintf("MX %s belongs to the email domain itself", host), q)
+		o.dnssec = val.Verdict
+		return o
 	}
 
 	var urls []string
@@ -115,6 +129,7 @@ func mxSource(ctx context.Context, e *env) sourceOutput {
 			}
 			o.detail = fmt.Sprintf("MX %s → %s", host, o.detail)
 			o.queries = queries
+			o.dnssec = val.Verdict
 			best = &o
 		}
 	}
@@ -123,5 +138,6 @@ func mxSource(ctx context.Context, e *env) sourceOutput {
 	}
 	out := noneOrError(errs, queries...)
 	out.detail = fmt.Sprintf("MX %s → %s: %s", host, strings.Join(domains, ", "), out.detail)
+	out.dnssec = val.Verdict
 	return out
 }

@@ -103,9 +103,10 @@ func srvSource(ctx context.Context, e *env) sourceOutput {
 				server: autoconfig.Server{Protocol: svc.protocol, Hostname: target, Port: int(s.Port),
 					Security: svc.security, Auth: []autoconfig.Auth{autoconfig.AuthPasswordCleartext},
 					Username: e.addr.String()},
-				trust: trust,
-				order: order[in],
-				srv:   &srvOrder{priority: int(s.Priority), weight: int(s.Weight)},
+				trust:  trust,
+				order:  order[in],
+				srv:    &srvOrder{priority: int(s.Priority), weight: int(s.Weight)},
+				dnssec: r.val.Verdict,
 			})
 			order[in]++
 		}

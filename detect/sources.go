@@ -21,6 +21,9 @@ type found struct {
 	order int
 	// srv is set for servers from SRV records (RFC 6186 §3.4 ordering).
 	srv *srvOrder
+	// dnssec is the verdict on the DNS answer that named the server (its
+	// SRV RRset, the MX answer), empty when no DNS answer did (https, files).
+	dnssec dnssec.Verdict
 }
 
 type srvOrder struct{ priority, weight int }
@@ -32,8 +35,8 @@ type sourceOutput struct {
 	detail  string
 	queries []string
 	servers []found
-	// dnssec is the verdict on the domain's own DNS answers (SRV); empty
-	// when the source asked none.
+	// dnssec is the weakest verdict on the domain's own DNS answers the
+	// source used (SRV, MX); empty when the source asked none.
 	dnssec dnssec.Verdict
 	// bogus are the reasons of DNSSEC-bogus answers that were discarded.
 	bogus []string
@@ -63,10 +66,21 @@ type env struct {
 // source is a discovery source: it runs once and reports what it found.
 type source struct {
 	name SourceName
-	// maxTrust is the best trust the source can earn, for deciding whether a
-	// result can still change the recommendation.
-	maxTrust Trust
-	run      func(ctx context.Context, e *env) sourceOutput
+	// trusts are every trust the source's answers can carry, best first.
+	trusts []Trust
+	run    func(ctx context.Context, e *env) sourceOutput
+}
+
+// ceiling is the best trust the source can earn, for deciding whether a
+// pending answer can still change the recommendation.
+func (s source) ceiling() Trust {
+	best := s.trusts[0]
+	for _, t := range s.trusts[1:] {
+		if t.Level() > best.Level() {
+			best = t
+		}
+	}
+	return best
 }
 
 // precedence orders sources of equal trust, best first.
@@ -96,11 +110,9 @@ func fromConfig(cfg *autoconfig.Config, t Trust) []found {
 	return out
 }
 
-// withinDomain reports whether host is domain or a name under it.
-func withinDomain(host, domain string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	return host == domain || strings.HasSuffix(host, "."+domain)
-}
+// withinDomain reports whether host is domain or a name under it, after
+// IDNA (see InDomain).
+func withinDomain(host, domain string) bool { return InDomain(host, domain) }
 
 // isPublicSuffix reports whether name is a public suffix (a TLD, co.uk, ...),
 // under which no provider's settings may be looked for.

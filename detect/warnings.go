@@ -35,7 +35,10 @@ const (
 	WarnSTARTTLSInjection = "starttls-injection"
 	// WarnHostNotFound: the host name a source gave does not exist.
 	WarnHostNotFound = "host-not-found"
-	// WarnDNSFailed: the host's addresses could not be looked up.
+	// WarnDNSFailed: DNS lookups failed. With a server, that server's
+	// addresses could not be looked up; without one, every DNS query of
+	// the run failed (offline, or a resolver that does not answer), see
+	// [Report.Offline].
 	WarnDNSFailed = "dns-failed"
 	// WarnConnectionRefused: the host answered, the port is closed.
 	WarnConnectionRefused = "connection-refused"
@@ -90,7 +93,7 @@ func warnings(rep *Report) []Warning {
 					fmt.Sprintf("No %s server with implicit TLS could be verified; %s uses STARTTLS, which a mail client must require so that it cannot be stripped.", dir, top.HostPort()),
 					"Set the client's security to STARTTLS (never \"if available\"). Providers: offer implicit TLS (IMAP 993, POP3 995, submission 465) as RFC 8314 §3 asks, and publish _imaps/_submissions SRV records.")
 			}
-			if top.Trust.NeedsConfirmation() && !(!in && confirmed(ws, top.Host)) {
+			if NeedsConfirmation(top, rep.Domain) && !(!in && confirmed(ws, top.Host)) {
 				if in && len(rep.Outgoing) > 0 && rep.Outgoing[0].Recommended && rep.Outgoing[0].Host == top.Host {
 					dir = "incoming and outgoing"
 				}
@@ -279,29 +282,4 @@ func containsSource(s []SourceName, n SourceName) bool {
 		}
 	}
 	return false
-}
-
-// verdict sums the report up.
-func verdict(rep *Report) Verdict {
-	if len(rep.Incoming) == 0 && len(rep.Outgoing) == 0 {
-		return VerdictNone
-	}
-	worst := SeverityInfo
-	for _, w := range rep.Warnings {
-		switch {
-		case w.Severity == SeverityDanger:
-			worst = SeverityDanger
-		case w.Severity == SeverityWarning && worst == SeverityInfo:
-			worst = SeverityWarning
-		}
-	}
-	in, out := rep.Recommended()
-	switch {
-	case worst == SeverityDanger, in == nil && len(rep.Incoming) > 0, out == nil && len(rep.Outgoing) > 0:
-		return VerdictUnsafe
-	case worst == SeverityWarning:
-		return VerdictCaveats
-	default:
-		return VerdictSecure
-	}
 }

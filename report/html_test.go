@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -229,7 +230,7 @@ func TestContent(t *testing.T) {
 			"✔ No warnings.",
 			"DNSSEC ✔ secure",
 			"Encrypted password",
-			"format version 1. Detection took 412 ms.",
+			fmt.Sprintf("format version %d. Detection took 412 ms.", detect.ReportVersion),
 			"C: A1 AUTHENTICATE PLAIN [redacted]",
 			"S: A1 OK authenticated",
 			"-- connected to",

@@ -20,16 +20,16 @@ import (
 // type into a mail client with copy buttons.
 func (r *resultScreen) serverCard(incoming bool) *widget.Card {
 	rep := r.s.rep
-	a := assess(rep, incoming, r.s.confirmed)
+	a, l := directionLevel(rep, incoming, r.s.confirmed)
 	title := "Outgoing mail (sending)"
 	if incoming {
 		title = "Incoming mail (receiving)"
 	}
-	verdict := container.NewHBox(widget.NewIcon(levelIcon(a.level)),
-		&widget.Label{Text: a.level.word(), TextStyle: fyne.TextStyle{Bold: true}, Importance: levelImportance(a.level)})
-	card := panel(title, verdict, wrapped(a.reason))
+	verdict := container.NewHBox(widget.NewIcon(levelIcon(l)),
+		&widget.Label{Text: l.word(), TextStyle: fyne.TextStyle{Bold: true}, Importance: levelImportance(l)})
+	card := panel(title, verdict, wrapped(a.Reason))
 	content := card.Content.(*fyne.Container)
-	s := a.server
+	s := a.Server
 	if s == nil {
 		return card
 	}
@@ -95,8 +95,8 @@ func (r *resultScreen) confirmPanel(s *detect.Server) fyne.CanvasObject {
 	rep := r.s.rep
 	domain := displayDomain(rep)
 	owner := "a server inside " + domain
-	if !withinDomain(s.Host, rep.Domain) {
-		owner = "a server of " + hostDomain(s.Host) + ", not of " + domain
+	if !detect.InDomain(s.Host, rep.Domain) {
+		owner = "a server of " + detect.RegisteredDomain(s.Host) + ", not of " + domain
 	}
 	if containsFold(r.s.confirmed, s.Host) {
 		undo := &widget.Button{Text: "Undo", Importance: widget.LowImportance, OnTapped: func() { r.onUnconfirm(s.Host) }}
@@ -114,21 +114,4 @@ func (r *resultScreen) confirmPanel(s *detect.Server) fyne.CanvasObject {
 		wrapped(text),
 		container.NewHBox(yes),
 	)))
-}
-
-// withinDomain reports whether host is domain or a name under it.
-func withinDomain(host, domain string) bool {
-	host, domain = strings.ToLower(strings.TrimSuffix(host, ".")), strings.ToLower(domain)
-	return host == domain || strings.HasSuffix(host, "."+domain)
-}
-
-// hostDomain is the domain a host name belongs to, roughly: the name
-// without its first label when it has three or more.
-func hostDomain(host string) string {
-	host = strings.TrimSuffix(host, ".")
-	if strings.Count(host, ".") >= 2 {
-		_, rest, _ := strings.Cut(host, ".")
-		return rest
-	}
-	return host
 }

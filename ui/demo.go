@@ -18,7 +18,7 @@ import (
 // Only those the lab knows are listed.
 var demoCases = []struct{ domain, about string }{
 	{"demo.test", "secure: a well-run domain"},
-	{"srv.test", "works with caveats: only unsigned DNS records"},
+	{"srvout.test", "works with caveats: unsigned DNS records pointing to another domain"},
 	{"nostarttls.test", "unsafe: encryption stripped (no STARTTLS)"},
 	{"badcert.test", "unsafe: certificate for another name"},
 	{"danebad.test", "unsafe: key differs from the domain's DANE record"},

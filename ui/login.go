@@ -47,7 +47,7 @@ func (l *loginDialog) buildUI() {
 	box := container.NewVBox(intro)
 	in, out := s.rep.Recommended()
 	for _, srv := range uniqueHosts(in, out) {
-		if needsConfirmation(srv, s.confirmed) {
+		if needsConfirmation(s.rep, srv, s.confirmed) {
 			box.Add(iconLine(levelIcon(levelCaveats), wrapped(fmt.Sprintf(
 				"%s is not confirmed as your provider's server, so the password will not be sent there. Confirm it on the Settings tab first.", srv.Host))))
 		}

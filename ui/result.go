@@ -16,9 +16,8 @@ import (
 // the settings to use, the helpdesk details, the exports — and a bar with
 // the password check and a new search.
 type resultScreen struct {
-	u     *UI
-	s     *session
-	state resultState
+	u *UI
+	s *session
 
 	tabs     *container.AppTabs
 	settings *fyne.Container // the Settings tab's content, rebuilt on change
@@ -32,7 +31,7 @@ type resultScreen struct {
 }
 
 func newResultScreen(u *UI, s *session) *resultScreen {
-	r := &resultScreen{u: u, s: s, state: classify(s.rep)}
+	r := &resultScreen{u: u, s: s}
 	r.buildUI()
 	return r
 }
@@ -62,9 +61,9 @@ func (r *resultScreen) buildUI() {
 func (r *resultScreen) banner() fyne.CanvasObject {
 	rep := r.s.rep
 	l := verdictLevel(rep.Verdict)
-	title, sentence := verdictHeadline(rep, r.state)
+	title, sentence := verdictTitle(rep), rep.Reason
 	icon := levelIcon(l)
-	if r.state == stateOffline {
+	if rep.Offline() {
 		l, icon = levelCaveats, theme.NewColoredResource(theme.WarningIcon(), theme.ColorNameWarning)
 	}
 	where := rep.Address
@@ -90,24 +89,24 @@ func (r *resultScreen) refresh() {
 
 func (r *resultScreen) settingsBody() fyne.CanvasObject {
 	rep := r.s.rep
-	switch r.state {
-	case stateNothing:
-		return adviceCard("What you can do",
-			"Check the spelling of the part after the @ ("+displayDomain(rep)+").",
-			"Ask your provider for the incoming (IMAP or POP3) and outgoing (SMTP) server names, ports and security.",
-			"The Details tab lists every source that was asked and what it answered.")
-	case stateOffline:
+	switch {
+	case rep.Offline():
 		return adviceCard("What you can do",
 			"Check that this computer is connected to the network.",
 			"If you set a DNS server in Settings, check that it is right and reachable.",
 			"Try the demo on the start screen: it needs no network.",
 			"The Details tab lists each error.")
+	case rep.Verdict == detect.VerdictNone && !hasRecommended(rep):
+		return adviceCard("What you can do",
+			"Check the spelling of the part after the @ ("+displayDomain(rep)+").",
+			"Ask your provider for the incoming (IMAP or POP3) and outgoing (SMTP) server names, ports and security.",
+			"The Details tab lists every source that was asked and what it answered.")
 	}
 	var body []fyne.CanvasObject
 	seen := map[string]bool{}
 	in, out := rep.Recommended()
 	for _, s := range []*detect.Server{in, out} {
-		if s != nil && s.Trust.NeedsConfirmation() && !seen[s.Host] {
+		if s != nil && detect.NeedsConfirmation(s, rep.Domain) && !seen[s.Host] {
 			seen[s.Host] = true
 			body = append(body, r.confirmPanel(s))
 		}
@@ -120,6 +119,13 @@ func (r *resultScreen) settingsBody() fyne.CanvasObject {
 		body = append(body, alt)
 	}
 	return container.NewVBox(body...)
+}
+
+// hasRecommended reports whether rep recommends a server in either
+// direction.
+func hasRecommended(rep *detect.Report) bool {
+	in, out := rep.Recommended()
+	return in != nil || out != nil
 }
 
 // adviceCard is a card of short advice lines.
@@ -143,7 +149,6 @@ var warningTitles = map[string]string{
 	detect.WarnSRVOutsideDomain:       "DNS points outside the domain",
 	detect.WarnSTARTTLSInjection:      "Data injected before encryption",
 	detect.WarnHostNotFound:           "Server name does not exist",
-	detect.WarnDNSFailed:              "Server address lookup failed",
 	detect.WarnConnectionRefused:      "Server port closed",
 	detect.WarnNetworkUnreachable:     "No route to the server",
 	detect.WarnServerTimeout:          "Server did not answer",
@@ -153,6 +158,7 @@ var warningTitles = map[string]string{
 	detect.WarnDANEMismatch:           "Key does not match DANE (TLSA)",
 	detect.WarnNoIncoming:             "No incoming server",
 	detect.WarnNoOutgoing:             "No outgoing server",
+	detect.WarnDNSFailed:              "DNS lookups failed",
 }
 
 // warningsCard lists every warning with what it means and how to fix it.

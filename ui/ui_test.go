@@ -71,8 +71,8 @@ func TestDangerResult(t *testing.T) {
 func TestCaveatsConfirmThenLogin(t *testing.T) {
 	l := startLab(t, lab.Options{})
 	h := newHarness(t, l)
-	h.detect(lab.User("srv.test"))
-	for _, want := range []string{"Works, with caveats", "Is mail.srv.test your provider's server?", "a server inside srv.test"} {
+	h.detect(lab.User("srvout.test"))
+	for _, want := range []string{"Works, with caveats", "Is mail.provider.test your provider's server?", "a server of provider.test, not of srvout.test"} {
 		if !h.has(want) {
 			t.Errorf("caveats result lacks %q; it shows %q", want, h.texts())
 		}
@@ -80,8 +80,8 @@ func TestCaveatsConfirmThenLogin(t *testing.T) {
 
 	// Unconfirmed: the engine keeps the password back.
 	h.login(lab.Password)
-	h.waitText("Incoming (IMAP mail.srv.test): not tried")
-	if !h.has("Outgoing (SMTP mail.srv.test): not tried") {
+	h.waitText("Incoming (IMAP mail.provider.test): not tried")
+	if !h.has("Outgoing (SMTP mail.provider.test): not tried") {
 		t.Errorf("unconfirmed outgoing server was tried: %q", h.texts())
 	}
 	h.button("Close").OnTapped()
@@ -90,16 +90,16 @@ func TestCaveatsConfirmThenLogin(t *testing.T) {
 		t.Fatalf("the lab received %d credentials before the user confirmed the host", n)
 	}
 
-	test.Tap(h.button("Yes, mail.srv.test is my provider's server"))
-	if !h.has("You confirmed that mail.srv.test is your provider's server") {
+	test.Tap(h.button("Yes, mail.provider.test is my provider's server"))
+	if !h.has("You confirmed that mail.provider.test is your provider's server") {
 		t.Fatalf("no confirmation shown: %q", h.texts())
 	}
 	if h.has("Works, with caveats") && !h.has("Secure") {
 		t.Error("the cards did not take the confirmation into account")
 	}
 	h.login(lab.Password)
-	h.waitText("Incoming (IMAP mail.srv.test): works, with user name alice@srv.test")
-	if !h.has("Outgoing (SMTP mail.srv.test): works, with user name alice@srv.test") {
+	h.waitText("Incoming (IMAP mail.provider.test): works, with user name alice@srvout.test")
+	if !h.has("Outgoing (SMTP mail.provider.test): works, with user name alice@srvout.test") {
 		t.Errorf("outgoing login not ok after confirmation: %q", h.texts())
 	}
 }
@@ -267,7 +267,7 @@ func TestDetailsTab(t *testing.T) {
 		}
 	}
 	test.Tap(h.button("Copy report"))
-	if got := fyne.CurrentApp().Clipboard().Content(); !strings.Contains(got, `"version": 1`) || !strings.Contains(got, `"address": "alice@demo.test"`) {
+	if got := fyne.CurrentApp().Clipboard().Content(); !strings.Contains(got, `"version": 2`) || !strings.Contains(got, `"address": "alice@demo.test"`) {
 		t.Errorf("Copy report put %.200q on the clipboard", got)
 	}
 }

@@ -53,33 +53,23 @@ func verdictLevel(v detect.Verdict) level {
 	}
 }
 
-// verdictHeadline is the banner's title and one-sentence explanation.
-func verdictHeadline(rep *detect.Report, st resultState) (title, sentence string) {
-	domain := displayDomain(rep)
-	switch st {
-	case stateOffline:
-		return "Could not reach the network",
-			"The DNS server did not answer, so nothing could be looked up. Check your connection, or the DNS server in Settings, then try again."
-	case stateNothing:
-		return "No mail settings found for " + domain,
-			"No source named a mail server for " + domain + ". Check the spelling of the address, or ask your provider for the server settings."
+// verdictTitle is the banner's title for the report's verdict; the
+// sentence under it is the report's reason, decided by the engine.
+func verdictTitle(rep *detect.Report) string {
+	switch {
+	case rep.Offline():
+		return "Could not reach the network"
+	case rep.Verdict == detect.VerdictNone:
+		return "No mail settings found for " + displayDomain(rep)
+	case rep.Verdict == detect.VerdictSecure:
+		return "Secure — verified settings found"
+	case rep.Verdict == detect.VerdictCaveats:
+		return "Works, with caveats"
 	}
-	switch rep.Verdict {
-	case detect.VerdictSecure:
-		return "Secure — verified settings found",
-			"The servers below answered over TLS with a valid certificate, and the settings come from sources tied to " + domain + "."
-	case detect.VerdictCaveats:
-		return "Works, with caveats",
-			"The servers below answered over TLS with a valid certificate, but read the notes before you use them."
-	default:
-		in, out := rep.Recommended()
-		if in == nil && out == nil {
-			return "Unsafe — do not use these servers",
-				"Servers were found for " + domain + ", but none passed the security checks. Your password and mail would not be protected."
-		}
-		return "Unsafe — read the warnings first",
-			"Part of the settings failed the security checks. Do not use them as they are."
+	if in, out := rep.Recommended(); in == nil && out == nil {
+		return "Unsafe — do not use these servers"
 	}
+	return "Unsafe — read the warnings first"
 }
 
 // displayDomain is the email domain as the user typed it (Unicode).
@@ -223,9 +213,9 @@ func probeStatusWords(p *detect.ProbeReport) string {
 func dnssecWords(s string) string {
 	switch s {
 	case "secure":
-		return "secure: the domain's DNS answers are signed and the signatures check out"
+		return "secure: the DNS answers the settings rest on are signed and the signatures check out"
 	case "insecure":
-		return "not signed: the domain's DNS answers carry no signatures"
+		return "not signed: the DNS answers the settings rest on carry no signatures"
 	case "bogus":
 		return "FAILED: signatures are present but do not check out (misconfiguration or tampering)"
 	case "indeterminate", "":
@@ -248,9 +238,10 @@ func severityWords(s detect.Severity) string {
 }
 
 // needsConfirmation reports whether s must be confirmed by the user before
-// a password goes there.
-func needsConfirmation(s *detect.Server, confirmed []string) bool {
-	return s != nil && s.Trust.NeedsConfirmation() && !containsFold(confirmed, s.Host)
+// a password goes there: the engine's rule (detect.NeedsConfirmation) and
+// the user's confirmations so far.
+func needsConfirmation(rep *detect.Report, s *detect.Server, confirmed []string) bool {
+	return s != nil && detect.NeedsConfirmation(s, rep.Domain) && !containsFold(confirmed, s.Host)
 }
 
 func containsFold(list []string, s string) bool {
@@ -262,165 +253,11 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// shortReason is a one-sentence explanation of a warning code, for a card.
-// The full message and fix are in the warnings list.
-func shortReason(w detect.Warning) string {
-	switch w.Code {
-	case detect.WarnSTARTTLSMissing:
-		return "The server did not offer encryption (STARTTLS), or offered it and then refused it: either it has none, or someone on the network removed it to read your password."
-	case detect.WarnSTARTTLSInjection:
-		return "Data was slipped in before encryption started; it was ignored and the connection verified, but the server or the network is tampering."
-	case detect.WarnPlaintextOnly:
-		return "The only servers found are unencrypted: your password and mail would cross the network in the clear."
-	case detect.WarnCertNameMismatch:
-		return "The server's certificate is for another name, so it may be an impostor."
-	case detect.WarnCertExpired:
-		return "The server's certificate has expired, so the connection cannot be trusted."
-	case detect.WarnCertInvalid:
-		return "The server's certificate is not trusted, so the connection cannot be trusted."
-	case detect.WarnHostNotFound:
-		return "The server name in the settings does not exist: ask the provider for the right one."
-	case detect.WarnDNSFailed:
-		return "The server's address could not be looked up: the DNS resolver failed."
-	case detect.WarnConnectionRefused:
-		return "The server answered, but its mail port is closed: the port is wrong or the service is down."
-	case detect.WarnNetworkUnreachable:
-		return "This network has no route to the server."
-	case detect.WarnServerTimeout:
-		return "The server did not answer in time: a firewall may block mail ports; try another network."
-	case detect.WarnTLSFailed:
-		return "The server offers no encryption (TLS) a mail client can accept."
-	case detect.WarnProbeFailed:
-		return "The server answered but failed the security checks."
-	case detect.WarnDNSSECBogus:
-		return "The domain's DNS signatures do not check out: its answers may have been tampered with."
-	case detect.WarnDANEMismatch:
-		return "The server's key is not the one the domain published (DANE): someone may be intercepting the connection."
-	case detect.WarnNoIncoming:
-		return "No source named a server for receiving mail."
-	case detect.WarnNoOutgoing:
-		return "No source named a server for sending mail."
-	case detect.WarnImplicitTLSUnavailable:
-		return "Only STARTTLS was verified: set the client's security to STARTTLS (required), never \"if available\"."
-	}
-	return w.Message
-}
-
-// assessment is the verdict on one direction (incoming or outgoing).
-type assessment struct {
-	server *detect.Server // the recommended server, nil if none
-	level  level
-	reason string
-}
-
-// assess judges one direction of rep. confirmed are the hosts the user
-// confirmed as their provider's.
-func assess(rep *detect.Report, incoming bool, confirmed []string) assessment {
-	list := rep.Outgoing
-	if incoming {
-		list = rep.Incoming
-	}
-	hostports := map[string]bool{}
-	for i := range list {
-		hostports[list[i].HostPort()] = true
-	}
-	dirCode := detect.WarnNoOutgoing
-	if incoming {
-		dirCode = detect.WarnNoIncoming
-	}
-	var ws []detect.Warning
-	for _, w := range rep.Warnings {
-		if hostports[w.Server] || w.Code == dirCode {
-			ws = append(ws, w)
-		}
-	}
-	if len(list) == 0 || !list[0].Recommended {
-		a := assessment{level: levelUnsafe, reason: "No server passed the security checks."}
-		if len(list) == 0 {
-			a.level = levelNone
-			a.reason = "No source named a server for this."
-		}
-		for _, w := range ws {
-			if w.Severity == detect.SeverityDanger || a.level == levelNone {
-				a.reason = shortReason(w)
-				break
-			}
-		}
-		return a
-	}
-	s := &list[0]
-	a := assessment{server: s, level: levelSecure}
-	var note string
-	for _, w := range ws {
-		if w.Server != s.HostPort() {
-			continue
-		}
-		switch {
-		case w.Code == detect.WarnNeedsConfirmation || w.Code == detect.WarnSRVOutsideDomain:
-			// judged below from the trust and the user's confirmation
-		case w.Severity == detect.SeverityDanger:
-			a.level, a.reason = levelUnsafe, shortReason(w)
-			return a
-		case w.Severity == detect.SeverityWarning && a.level == levelSecure:
-			a.level, a.reason = levelCaveats, shortReason(w)
-		case w.Severity == detect.SeverityInfo && note == "":
-			note = shortReason(w)
-		}
-	}
-	switch {
-	case needsConfirmation(s, confirmed):
-		a.level = levelCaveats
-		a.reason = fmt.Sprintf("The connection was verified, but the name %s comes only from %s: confirm it is your provider's server.", s.Host, trustWords(s.Trust))
-	case a.level == levelSecure:
-		a.reason = verifiedSentence(s)
-		if s.Trust.NeedsConfirmation() {
-			a.reason = fmt.Sprintf("Verified %s; you confirmed that %s is your provider's server.", tlsWords(s), s.Host)
-		}
-		if note != "" {
-			a.reason += " " + note
-		}
-	}
-	return a
-}
-
-func tlsWords(s *detect.Server) string {
-	if s.Probe.TLSVersion != "" {
-		return s.Probe.TLSVersion
-	}
-	return "TLS"
-}
-
-// verifiedSentence says what was verified about a server.
-func verifiedSentence(s *detect.Server) string {
-	name := s.Host
-	if c := s.Probe.Cert; c != nil && c.MatchedName != "" {
-		name = c.MatchedName
-	}
-	return fmt.Sprintf("Verified: %s with a valid certificate for %s; the settings come from %s.", tlsWords(s), name, trustWords(s.Trust))
-}
-
-// resultState is what kind of answer a finished run gave.
-type resultState int
-
-const (
-	stateFound   resultState = iota // servers were found (safe or not)
-	stateNothing                    // sources answered, none named a server
-	stateOffline                    // the DNS itself failed: no network or a broken resolver
-)
-
-// classify tells a network failure apart from a domain that publishes
-// nothing: when nothing was found and the DNS sources failed with errors,
-// the resolver (or the network) is the problem.
-func classify(rep *detect.Report) resultState {
-	if len(rep.Incoming) > 0 || len(rep.Outgoing) > 0 {
-		return stateFound
-	}
-	for _, s := range rep.Sources {
-		if (s.Name == detect.SourceSRV || s.Name == detect.SourceMX) && s.Status == detect.StatusError {
-			return stateOffline
-		}
-	}
-	return stateNothing
+// directionLevel is the level of the engine's judgement of one direction
+// (detect.Judge) with the user's confirmations so far.
+func directionLevel(rep *detect.Report, incoming bool, confirmed []string) (detect.Direction, level) {
+	d := detect.Judge(rep, incoming, confirmed)
+	return d, verdictLevel(d.Verdict)
 }
 
 // plainError turns an error into a sentence for a person: the reason of an

@@ -107,7 +107,7 @@ func parseOutput(t *testing.T, format string, data []byte) []rowFields {
 // someScenarios are the lab scenarios the batch tests use, one or more of
 // each verdict: every detection costs the lab up to 2 s of CPU under the race
 // detector (detect's own tests run every scenario).
-var someScenarios = []string{"demo.test", "srv.test", "nothing.test", "badcert.test", "guess.test", "local.test", "mx.test", "bogus.test", "starttls.test", "huge.test"}
+var someScenarios = []string{"demo.test", "srvout.test", "nothing.test", "badcert.test", "guess.test", "local.test", "mx.test", "bogus.test", "starttls.test", "huge.test"}
 
 // scenarioInput is a list of addresses: the user of each lab scenario (of
 // only those named, if any), and for every third one two more users.

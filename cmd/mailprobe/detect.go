@@ -2,14 +2,18 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/netip"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +46,7 @@ type detectFlags struct {
 
 func (f *detectFlags) register(cmd *cobra.Command, network bool) {
 	fl := cmd.Flags()
-	fl.BoolVar(&f.json, "json", false, "print the report as JSON (the documented contract, version 1)")
+	fl.BoolVar(&f.json, "json", false, fmt.Sprintf("print the report as JSON (the documented contract, version %d)", detect.ReportVersion))
 	fl.DurationVar(&f.timeout, "timeout", detect.DefaultTimeout, "overall deadline of the detection")
 	fl.BoolVar(&f.noGuess, "no-guess", false, "do not guess host names (imap.D, smtp.D, ...)")
 	fl.BoolVar(&f.exhaustive, "all", false, "wait for every source and probe instead of stopping once the answer is certain")
@@ -57,7 +61,7 @@ func (f *detectFlags) register(cmd *cobra.Command, network bool) {
 		fl.StringVar(&f.caFile, "ca-file", "", "extra trusted CA certificates (PEM) for probes and https fetches")
 		fl.StringVar(&f.ispdb, "ispdb", detect.DefaultISPDB, "ISP database base URL, or \"off\" to never ask it")
 		fl.StringVar(&f.local, "local", "", "folder of config-v1.1.xml files to trust")
-		fl.StringVar(&f.trustAnchor, "trust-anchor", "", "DNSSEC trust anchors, DS or DNSKEY records in zone-file text, replacing IANA's root KSKs (checked now; validation comes with DNSSEC support)")
+		fl.StringVar(&f.trustAnchor, "trust-anchor", "", "file of DNSSEC trust anchors, DS or DNSKEY records in zone-file text, that every DNS answer is validated from, replacing IANA's root KSKs")
 	}
 }
 
@@ -78,6 +82,9 @@ func (f *detectFlags) options(stderr io.Writer) (*detect.Options, error) {
 		o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	if f.resolver != "" {
+		if err := checkResolver(f.resolver); err != nil {
+			return nil, usageError{err}
+		}
 		o.Resolver = resolver.New(f.resolver)
 	}
 	switch f.ispdb {
@@ -117,6 +124,31 @@ func (f *detectFlags) options(stderr io.Writer) (*detect.Options, error) {
 		o.TrustAnchors = anchors
 	}
 	return o, nil
+}
+
+// checkResolver checks that --resolver is HOST:PORT with a port number and
+// a host that is an IP address or a name that resolves now, so that a typo
+// is a usage error instead of a run in which every DNS query fails.
+func checkResolver(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--resolver %q: want HOST:PORT, like 127.0.0.1:53 or [::1]:53", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("--resolver %q: the port must be a number from 1 to 65535, like 53", addr)
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	if host == "" {
+		return fmt.Errorf("--resolver %q: the host is missing; want HOST:PORT, like 127.0.0.1:53", addr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := net.DefaultResolver.LookupHost(ctx, host); err != nil {
+		return fmt.Errorf("--resolver %q: the name %s does not resolve (%w); give the DNS server's IP address", addr, host, err)
+	}
+	return nil
 }
 
 // readTrustAnchors reads DS and DNSKEY records in zone-file text.
@@ -266,18 +298,19 @@ func readPassword(cmd *cobra.Command, address string, fromStdin bool) (string, e
 	return "", usageError{errors.New("--login needs the password: use --password-stdin or MAILPROBE_PASSWORD")}
 }
 
-// askConfirmations asks, on the terminal, about each recommended server whose
-// trust is below https, naming the domain it belongs to.
+// askConfirmations asks, on the terminal, about each recommended server that
+// needs the user's confirmation (detect.NeedsConfirmation), naming the domain
+// it belongs to.
 func askConfirmations(cmd *cobra.Command, rep *detect.Report, already []string) []string {
 	in, out := rep.Recommended()
 	var yes []string
 	rd := bufio.NewReader(cmd.InOrStdin())
 	for _, s := range []*detect.Server{in, out} {
-		if s == nil || !s.Trust.NeedsConfirmation() || slices.Contains(already, s.Host) || slices.Contains(yes, s.Host) {
+		if s == nil || !detect.NeedsConfirmation(s, rep.Domain) || slices.Contains(already, s.Host) || slices.Contains(yes, s.Host) {
 			continue
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "\n%s was named only by %s (trust %q), not by anything %s vouches for.\nIs %s your provider's server? Send your password there? [y/N] ",
-			s.Host, joinNames(s.Sources), s.Trust, rep.Domain, s.Host)
+		fmt.Fprintf(cmd.ErrOrStderr(), "\n%s (a server of %s) was named only by %s (trust %q), not by anything %s vouches for.\nIs %s your provider's server? Send your password there? [y/N] ",
+			s.Host, detect.RegisteredDomain(s.Host), joinNames(s.Sources), s.Trust, rep.Domain, s.Host)
 		answer, _ := rd.ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(answer)); a == "y" || a == "yes" {
 			yes = append(yes, s.Host)

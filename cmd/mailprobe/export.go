@@ -310,7 +310,11 @@ servers presented, and the autoconfig/autodiscover host names.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if address == "" {
-				address = "postmaster@" + strings.TrimSuffix(args[0], ".")
+				domain, _, err := detect.ParseDomain(args[0])
+				if err != nil {
+					return usageError{err}
+				}
+				address = "postmaster@" + domain
 			}
 			o, err := f.options(cmd.ErrOrStderr())
 			if err != nil {

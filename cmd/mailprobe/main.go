@@ -78,6 +78,15 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Short:         "Find, verify and explain the mail settings of an email address",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// An unknown command is a usage error (exit 64), not cobra's plain
+		// error; no command prints the help.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("unknown command %q; run mailprobe --help for the commands", args[0])}
+			}
+			return cmd.Help()
+		},
 	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)

@@ -78,6 +78,12 @@ func TestUsageErrors(t *testing.T) {
 		{"detect", "--ca-file", "/nonexistent.pem", "alice@example.org"},
 		{"detect", "--local", "/nonexistent-dir", "alice@example.org"},
 		{"detect", "--no-such-flag", "alice@example.org"},
+		{"frobnicate"},
+		{"detect", "--resolver", "not a resolver", "alice@example.org"},
+		{"detect", "--resolver", "127.0.0.1", "alice@example.org"},
+		{"detect", "--resolver", "127.0.0.1:dns", "alice@example.org"},
+		{"detect", "--resolver", ":53", "alice@example.org"},
+		{"records", "not a domain"},
 	} {
 		code, stdout, stderr := runCLI(t, args...)
 		if code != exitUsage {
@@ -89,6 +95,31 @@ func TestUsageErrors(t *testing.T) {
 		if !strings.HasPrefix(stderr, "mailprobe: ") {
 			t.Errorf("mailprobe %v stderr = %q, want a message", args, stderr)
 		}
+		if args[0] == "records" && strings.Contains(stderr, "email address") {
+			t.Errorf("mailprobe %v stderr = %q, want words about a domain, not an email address", args, stderr)
+		}
+	}
+}
+
+// TestDeadResolver: a resolver that answers nothing is a DNS failure
+// (verdict none, dns-failed), not a domain that publishes nothing.
+func TestDeadResolver(t *testing.T) {
+	code, stdout, _ := runCLI(t, "detect", "--resolver", "127.0.0.1:9", "--ispdb", "off", "--no-guess", "--timeout", "5s", "alice@example.org")
+	if code != exitNothing || !strings.Contains(stdout, "DNS FAILED") || !strings.Contains(stdout, "dns-failed") || strings.Contains(stdout, "publish SRV") {
+		t.Errorf("mailprobe detect with a dead resolver = exit %d, output:\n%s\nwant exit 2, DNS FAILED, dns-failed and no advice to publish SRV records", code, stdout)
+	}
+}
+
+// TestSourcesTableOneLine: a source detail with line breaks stays in its
+// row of the human output.
+func TestSourcesTableOneLine(t *testing.T) {
+	r := &detect.Report{Address: "a@b.test", Verdict: detect.VerdictNone,
+		Sources: []detect.SourceReport{{Name: detect.SourceSRV, Status: detect.StatusError, Detail: "first\nsecond\n  third"}, {Name: detect.SourceMX, Status: detect.StatusNone}}}
+	var b strings.Builder
+	printReport(&b, r, false)
+	out := b.String()
+	if !strings.Contains(out, "first second third") {
+		t.Errorf("printReport Sources table:\n%s\nwant the detail on one line", out)
 	}
 }
 
@@ -126,10 +157,10 @@ func checkContract(t *testing.T, data []byte) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, data)
 	}
-	if v, _ := r["version"].(float64); v != 1 {
-		t.Errorf("version = %v, want 1", r["version"])
+	if v, _ := r["version"].(float64); v != detect.ReportVersion {
+		t.Errorf("version = %v, want %d", r["version"], detect.ReportVersion)
 	}
-	for _, k := range []string{"address", "domain", "verdict", "dnssec"} {
+	for _, k := range []string{"address", "domain", "verdict", "dnssec", "incoming_verdict", "outgoing_verdict", "reason"} {
 		if _, ok := r[k].(string); !ok {
 			t.Errorf("report.%s = %v, want a string", k, r[k])
 		}

@@ -28,20 +28,36 @@ func securityWords(s autoconfig.Security) string {
 
 func authWords(a []autoconfig.Auth) string { return autoconfig.AuthLabel(a) }
 
+// verdictWords names a verdict in capitals, for the first lines.
 var verdictWords = map[detect.Verdict]string{
-	detect.VerdictSecure:  "SECURE: verified settings found",
-	detect.VerdictCaveats: "WORKS, WITH CAVEATS: verified settings found; read the warnings",
-	detect.VerdictUnsafe:  "UNSAFE: do not use these settings as they are; read the warnings",
-	detect.VerdictNone:    "NOTHING FOUND: no source named a mail server for this domain",
+	detect.VerdictSecure:  "SECURE",
+	detect.VerdictCaveats: "WORKS, WITH CAVEATS",
+	detect.VerdictUnsafe:  "UNSAFE",
+	detect.VerdictNone:    "NOTHING FOUND",
 }
+
+// verdictLine is the report's verdict and the engine's reason for it.
+func verdictLine(r *detect.Report) string {
+	word := verdictWords[r.Verdict]
+	if r.Offline() {
+		word = "DNS FAILED"
+	}
+	if r.Reason == "" {
+		return word
+	}
+	return word + ": " + r.Reason
+}
+
+// oneLine folds a text onto one line, for a table cell.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // printReport writes the report for a person: the settings to copy, the
 // verdict, warnings with their fix, alternatives and sources.
 func printReport(w io.Writer, r *detect.Report, transcripts bool) {
-	fmt.Fprintf(w, "%s\n%s\n", r.Address, verdictWords[r.Verdict])
+	fmt.Fprintf(w, "%s\n%s\n", r.Address, verdictLine(r))
 	in, out := r.Recommended()
-	printServer(w, "Incoming mail", in, r.Incoming)
-	printServer(w, "Outgoing mail", out, r.Outgoing)
+	printServer(w, "Incoming mail", in, r.Incoming, r.IncomingVerdict, r.IncomingReason)
+	printServer(w, "Outgoing mail", out, r.Outgoing, r.OutgoingVerdict, r.OutgoingReason)
 
 	if len(r.Warnings) > 0 {
 		fmt.Fprintln(w, "\nWarnings")
@@ -73,7 +89,7 @@ func printReport(w io.Writer, r *detect.Report, transcripts bool) {
 				detail += ", " + s.Probe.TLSVersion
 			}
 			if s.Probe.Error != "" {
-				detail += ": " + s.Probe.Error
+				detail += ": " + oneLine(s.Probe.Error)
 			}
 			fmt.Fprintf(tw, "  %s %s\t%s:%d\t%s\t%s\t%s\n", mark, s.Protocol, s.Host, s.Port, s.Security,
 				"trust "+string(s.Trust)+" ("+joinNames(s.Sources)+")", detail)
@@ -84,7 +100,7 @@ func printReport(w io.Writer, r *detect.Report, transcripts bool) {
 	fmt.Fprintln(w, "\nSources")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, s := range r.Sources {
-		fmt.Fprintf(tw, "  %s\t%s\t%dms\t%s\n", s.Name, s.Status, s.ElapsedMS, s.Detail)
+		fmt.Fprintf(tw, "  %s\t%s\t%dms\t%s\n", s.Name, s.Status, s.ElapsedMS, oneLine(s.Detail))
 	}
 	tw.Flush()
 	if transcripts {
@@ -120,14 +136,12 @@ func printTranscripts(w io.Writer, r *detect.Report) {
 	}
 }
 
-func printServer(w io.Writer, title string, s *detect.Server, list []detect.Server) {
-	fmt.Fprintf(w, "\n%s\n", title)
+func printServer(w io.Writer, title string, s *detect.Server, list []detect.Server, v detect.Verdict, reason string) {
+	fmt.Fprintf(w, "\n%s: %s\n", title, verdictWords[v])
+	if reason != "" {
+		fmt.Fprintf(w, "  %s\n", reason)
+	}
 	if s == nil {
-		if len(list) == 0 {
-			fmt.Fprintln(w, "  nothing found")
-		} else {
-			fmt.Fprintln(w, "  no server is safe to use (see the warnings and the list below)")
-		}
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)

@@ -43,10 +43,10 @@ func TestRunnerLab(t *testing.T) {
 	}
 	defer l.Close()
 	input := []string{
-		"alice@demo.test", "not-an-address", "bob@demo.test", "alice@srv.test",
-		"carol@DEMO.test", "bob@srv.test", "alice@nothing.test", "x@@y.test", "alice@badcert.test",
+		"alice@demo.test", "not-an-address", "bob@demo.test", "alice@srvout.test",
+		"carol@DEMO.test", "bob@srvout.test", "alice@nothing.test", "x@@y.test", "alice@badcert.test",
 	}
-	want := map[string]string{"demo.test": "secure", "srv.test": "caveats", "nothing.test": "none", "badcert.test": "unsafe"}
+	want := map[string]string{"demo.test": "secure", "srvout.test": "caveats", "nothing.test": "none", "badcert.test": "unsafe"}
 	for _, ordered := range []bool{false, true} {
 		var c counter
 		o := l.DetectOptions()
@@ -87,11 +87,11 @@ func TestRunnerLab(t *testing.T) {
 					t.Errorf("%s: server %s user name %q, want the address", res.Input, s.HostPort(), s.Username)
 				}
 			}
-			if reused := res.ReusedFrom != ""; reused != slices.Contains([]string{"bob@demo.test", "carol@DEMO.test", "bob@srv.test"}, res.Input) {
+			if reused := res.ReusedFrom != ""; reused != slices.Contains([]string{"bob@demo.test", "carol@DEMO.test", "bob@srvout.test"}, res.Input) {
 				t.Errorf("%s: ReusedFrom = %q", res.Input, res.ReusedFrom)
 			}
 		}
-		if want := map[string]int{"alice@demo.test": 1, "alice@srv.test": 1, "alice@nothing.test": 1, "alice@badcert.test": 1}; !mapsEqual(c.calls, want) {
+		if want := map[string]int{"alice@demo.test": 1, "alice@srvout.test": 1, "alice@nothing.test": 1, "alice@badcert.test": 1}; !mapsEqual(c.calls, want) {
 			t.Errorf("detections = %v, want one per domain %v", c.calls, want)
 		}
 	}

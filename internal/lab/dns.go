@@ -361,6 +361,9 @@ func (l *Lab) startDNS() error {
 			time.Sleep(d)
 		}
 		if len(req.Question) == 1 {
+			if d := l.sourceDelay(dnsSource(req.Question[0])); d > 0 {
+				time.Sleep(d)
+			}
 			l.mu.Lock()
 			l.queries = append(l.queries, Query{Name: dns.CanonicalName(req.Question[0].Name), Type: dns.TypeToString[req.Question[0].Qtype]})
 			l.mu.Unlock()

@@ -91,6 +91,9 @@ type Lab struct {
 	requests []Request
 	queries  []Query
 	closers  []func() error
+	// delays are the per-source latencies of SetSourceLatency, by
+	// scenario domain.
+	delays map[string]map[detect.SourceName]time.Duration
 }
 
 // Start builds the lab world with every scenario of [Scenarios] and of

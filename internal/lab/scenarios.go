@@ -289,14 +289,41 @@ var Scenarios = []Scenario{
 	},
 	{
 		Domain: "srv.test",
-		About:  "only SRV records (RFC 6186, RFC 8314) in an unsigned zone, POP3 explicitly absent with a \".\" target",
-		Expect: Expect{Verdict: "caveats", DNSSEC: "insecure", In: "mail.srv.test:993/tls", Out: "mail.srv.test:465/tls", Trust: "dns",
-			Warnings: []string{"needs-confirmation"}},
+		About:  "only SRV records (RFC 6186, RFC 8314) in an unsigned zone, POP3 explicitly absent with a \".\" target; the target is inside the domain, so its certificate ties it to the domain (RFC 6186 §6)",
+		Expect: Expect{Verdict: "secure", DNSSEC: "insecure", In: "mail.srv.test:993/tls", Out: "mail.srv.test:465/tls", Trust: "dns",
+			Absent: []string{"needs-confirmation", "srv-target-outside-domain"}},
 		setup: func(l *Lab, d string) error {
 			return l.all(d, "mail."+d, []svc{imaps, imapSTARTTLS, submissions, submission},
 				"_imaps._tcp.%[1]s. 300 IN SRV 0 1 993 mail.%[1]s.", "_imap._tcp.%[1]s. 300 IN SRV 10 1 143 mail.%[1]s.",
 				"_pop3s._tcp.%[1]s. 300 IN SRV 0 0 0 .", "_pop3._tcp.%[1]s. 300 IN SRV 0 0 0 .",
 				"_submissions._tcp.%[1]s. 300 IN SRV 0 1 465 mail.%[1]s.", "_submission._tcp.%[1]s. 300 IN SRV 10 1 587 mail.%[1]s.")
+		},
+	},
+	{
+		Domain: "srvout.test",
+		About:  "only unsigned SRV records, pointing outside the domain (mail.provider.test): nothing ties the target to the domain (RFC 6186 §6)",
+		Expect: Expect{Verdict: "caveats", DNSSEC: "insecure", In: "mail.provider.test:993/tls", Out: "mail.provider.test:465/tls", Trust: "dns",
+			Warnings: []string{"needs-confirmation", "srv-target-outside-domain"}},
+		setup: func(l *Lab, d string) error {
+			return l.all(d, "mail.provider.test", []svc{imaps, submissions},
+				"_imaps._tcp.%[1]s. 300 IN SRV 0 1 993 mail.provider.test.", "_submissions._tcp.%[1]s. 300 IN SRV 0 1 465 mail.provider.test.")
+		},
+	},
+	{
+		Domain: "srvwins.test",
+		About:  "signed SRV records name mail.D, https autoconfig names imap.D and smtp.D: the DNSSEC-signed answer wins, whichever arrives first",
+		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.srvwins.test:993/tls", Out: "mail.srvwins.test:465/tls", Trust: "dnssec"},
+		setup: func(l *Lab, d string) error {
+			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
+				xs{"imap", "imap." + d, 993, "SSL"}, xs{"smtp", "smtp." + d, 465, "SSL"})})
+			if err := l.mailHost("imap."+d, fault{}, imaps); err != nil {
+				return err
+			}
+			if err := l.mailHost("smtp."+d, fault{}, submissions); err != nil {
+				return err
+			}
+			return l.all(d, "mail."+d, []svc{imaps, submissions},
+				"_imaps._tcp.%[1]s. 300 IN SRV 0 1 993 mail.%[1]s.", "_submissions._tcp.%[1]s. 300 IN SRV 0 1 465 mail.%[1]s.")
 		},
 	},
 	{
@@ -473,7 +500,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "silent.test",
 		About:  "the (unsigned) SRV record ranked first points at a host that accepts connections and never speaks",
-		Expect: Expect{Verdict: "caveats", DNSSEC: "insecure", In: "mail.silent.test:993/tls", Out: "mail.silent.test:465/tls", Trust: "dns"},
+		Expect: Expect{Verdict: "secure", DNSSEC: "insecure", In: "mail.silent.test:993/tls", Out: "mail.silent.test:465/tls", Trust: "dns"},
 		setup: func(l *Lab, d string) error {
 			if err := l.mailHost("hang."+d, fault{silent: true}, imaps, submissions); err != nil {
 				return err
@@ -536,7 +563,7 @@ var Scenarios = []Scenario{
 	{
 		Domain: "hostile.test",
 		About:  "autoconfig is hostile XML (entity expansion); unsigned SRV records still lead to a server",
-		Expect: Expect{Verdict: "caveats", DNSSEC: "insecure", In: "mail.hostile.test:993/tls", Out: "mail.hostile.test:465/tls", Trust: "dns",
+		Expect: Expect{Verdict: "secure", DNSSEC: "insecure", In: "mail.hostile.test:993/tls", Out: "mail.hostile.test:465/tls", Trust: "dns",
 			Sources: map[string]string{"autoconfig": "error", "srv": "found"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: `<?xml version="1.0"?>
@@ -556,6 +583,15 @@ var Scenarios = []Scenario{
 			l.web("https", "autodiscover."+d, autodiscoverPath, page{method: "POST",
 				body: autodiscoverRedirectXML("redirectUrl", "https://autodiscover."+d+autodiscoverPath)})
 			return nil
+		},
+	},
+	{
+		Domain: "guessfail.test",
+		About:  "nothing published; mail.D exists but serves no mail: guessed candidates that fail are \"nothing found\", not danger",
+		Expect: Expect{Verdict: "none", DNSSEC: "secure", Warnings: []string{"no-incoming", "no-outgoing"},
+			Absent: []string{"unreachable", "probe-failed", "connection-refused", "server-timeout", "host-not-found", "tls-failed"}},
+		setup: func(l *Lab, d string) error {
+			return l.zones.add(fmt.Sprintf("mail.%s. 300 IN A %s", d, l.hostIP("mail."+d)))
 		},
 	},
 	{

@@ -58,6 +58,9 @@ func (l *Lab) serveHTTP(scheme string, pages map[string]page) http.Handler {
 		l.requests = append(l.requests, Request{Scheme: scheme, Host: host, Method: r.Method, URL: r.URL.RequestURI(),
 			Body: string(body), Authorization: r.Header.Get("Authorization")})
 		l.mu.Unlock()
+		if d := l.sourceDelay(webSource(scheme, host, r)); d > 0 {
+			time.Sleep(d)
+		}
 		p, ok := pages[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)

@@ -343,6 +343,13 @@ func (z *zone) makeKeys() error {
 		if err != nil {
 			return nil, fmt.Errorf("lab: zone %s: key: %w", z.apex, err)
 		}
+		// Key tag 0 is valid (RFC 4034 Appendix B) but miekg/dns refuses to
+		// sign with it (ErrKey): about one lab start in 300 failed so.
+		for k.KeyTag() == 0 {
+			if priv, err = k.Generate(bits); err != nil {
+				return nil, fmt.Errorf("lab: zone %s: key: %w", z.apex, err)
+			}
+		}
 		s, ok := priv.(crypto.Signer)
 		if !ok {
 			return nil, fmt.Errorf("lab: zone %s: key is not a crypto.Signer", z.apex)
