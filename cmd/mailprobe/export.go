@@ -39,7 +39,8 @@ func newExportCmd() *cobra.Command {
 		Use:   "export --format FORMAT (ADDRESS | --from report.json)",
 		Short: "Export verified settings for a mail client, a web server, DNS or a ticket",
 		Long: "Export the verified settings of a fresh detection of ADDRESS, or of a saved JSON report (--from).\n" +
-			"Only servers whose probe verified TLS are exported. Formats:\n\n" + formatList() +
+			"Only servers whose probe verified TLS are exported: each one is checked again from the report's own\n" +
+			"fields, so a report edited to recommend an unverified server exports nothing (exit 2). Formats:\n\n" + formatList() +
 			"\nPasswords are never written unless --include-password is given, and then only into a signed\n" +
 			"Apple profile or the QR code, with a warning.",
 		Args: func(_ *cobra.Command, args []string) error {
