@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/internal/lab"
 	"github.com/mailsetup/mailsetup/internal/lab/certs"
+	"github.com/mailsetup/mailsetup/internal/lab/labtest"
 )
 
 // Loopback addresses of the test hosts; nothing else in the repository uses
@@ -69,19 +69,7 @@ var tools = map[string]string{
 // requireTools skips without root and fails when a binary is missing.
 func requireTools(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("realmail: needs root to run Dovecot, Postfix and nginx on the standard ports of 127.87.0.x")
-	}
-	names := make([]string, 0, len(tools))
-	for name := range tools {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		if _, err := exec.LookPath(name); err != nil {
-			t.Fatalf("realmail: %s not found: install the Debian package %s (scripts/install-deps test does)", name, tools[name])
-		}
-	}
+	labtest.RequireTools(t, "realmail", "to run Dovecot, Postfix and nginx on the standard ports of 127.87.0.x", tools)
 	for _, lib := range []string{"/usr/lib/dovecot/imap", "/usr/lib/dovecot/pop3"} {
 		if _, err := os.Stat(lib); err != nil {
 			t.Fatalf("realmail: %s not found: install the Debian packages dovecot-imapd and dovecot-pop3d", lib)
