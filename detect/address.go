@@ -167,9 +167,11 @@ func idna2008Disallowed(l string) (rune, bool) {
 			return r, true
 		}
 		switch {
-		case 0x20D0 <= r && r <= 0x20FF, // §2.4 IgnorableBlocks: Combining Diacritical Marks for Symbols,
-			0x1D100 <= r && r <= 0x1D24F, // Musical Symbols, Ancient Greek Musical Notation
-			0x1100 <= r && r <= 0x11FF, 0xA960 <= r && r <= 0xA97F, 0xD7B0 <= r && r <= 0xD7FF: // §2.9 OldHangulJamo
+		// §2.4 IgnorableBlocks (Combining Diacritical Marks for Symbols,
+		// Musical Symbols, Ancient Greek Musical Notation) and §2.9
+		// OldHangulJamo.
+		case 0x20D0 <= r && r <= 0x20FF, 0x1D100 <= r && r <= 0x1D24F,
+			0x1100 <= r && r <= 0x11FF, 0xA960 <= r && r <= 0xA97F, 0xD7B0 <= r && r <= 0xD7FF:
 			return r, true
 		case unicode.In(r, unicode.Ll, unicode.Lo, unicode.Lm, unicode.Mn, unicode.Mc, unicode.Nd): // §2.1 LetterDigits
 			continue
