@@ -138,7 +138,7 @@ func ParseAddress(s string) (Address, error) {
 
 // bad2008 is the error for a domain with a code point IDNA 2008 refuses.
 func bad2008(domain string, r rune) (Address, error) {
-	return Address{}, fmt.Errorf("%w: the domain %q contains %q (%U), which domain names may not contain: IDNA 2008 (RFC 5892) allows letters, digits and hyphens, not symbols or emoji",
+	return Address{}, fmt.Errorf("%w: the domain %q contains %q (%U): domain names hold letters, digits and hyphens of any script, not symbols or emoji (IDNA 2008, RFC 5892)",
 		ErrBadAddress, domain, string(r), r)
 }
 
