@@ -60,18 +60,36 @@ var thunderbirdAuthMethod = map[Auth]int{
 // Thunderbird profile: the first IMAP or POP3 server of cfg.Incoming (other
 // types are skipped: a user.js cannot set them up), the first SMTP server of
 // cfg.Outgoing, and one identity, with the prefs Thunderbird's own account
-// setup writes (CreateInBackend.sys.mjs):
+// setup writes (comm-central mail/components/accountcreation/modules/
+// CreateInBackend.sys.mjs, createAccountInBackend and setFolders):
 //
 //	mail.account.accountN.{server,identities}
 //	mail.server.serverN.{type,hostname,port,socketType,authMethod,userName,name,login_at_startup,check_new_mail}
+//	mail.server.serverN.trash_folder_name (IMAP)
 //	mail.identity.idN.{fullName,useremail,smtpServer,valid}
+//	mail.identity.idN.{fcc_folder,draft_folder,stationery_folder}
+//	mail.identity.idN.{fcc_folder_picker_mode,drafts_folder_picker_mode,tmpl_folder_picker_mode}
 //	mail.smtpserver.smtpN.{hostname,port,try_ssl,authMethod,username,description}
 //	mail.accountmanager.accounts, mail.smtpservers
 //
 // Each N is the smallest number whose key opts does not list. Placeholders
 // are filled from acct; a server without a user name logs in with the
 // address. The account is named acct.Description, or the address.
-// Authentication is the server's first method.
+// Authentication is the server's first method. fullName is left out when
+// acct has no name (Thunderbird then asks for it when sending, rather than
+// sending mail from an empty name). The outgoing server's description is
+// the address: Thunderbird names the account by it in its error messages
+// (a bare domain there reads as another account).
+//
+// Sent, Drafts and Templates are the folders "Sent", "Drafts" and
+// "Templates" of the account's server, as setFolders makes them: URIs
+// <store>://<user>@<host>/<folder>, where store is "imap" for IMAP and
+// "mailbox" for POP3 (the server's localStoreType) and the user name is
+// escaped as nsMsgIncomingServer::GetServerURI escapes it
+// (nsINetUtil::ESCAPE_XALPHAS), with the picker modes "0" (a folder of this
+// account). IMAP's Trash is named "Trash" (trash_folder_name, the name
+// ImapIncomingServer uses when the pref is unset), written so the file
+// describes the whole account.
 //
 // Thunderbird reads user.js at every start, after prefs.js, and its values
 // win. The two list prefs are therefore written as the existing keys of opts
@@ -135,11 +153,6 @@ func buildThunderbirdPrefs(b *bytes.Buffer, cfg *Config, acct Account, opts *Pre
 	if out, err = expandExportServer(out, v, outWhere); err != nil {
 		return err
 	}
-	description := strings.TrimSpace(cfg.DisplayName)
-	if err := checkExportLine("DisplayName", description); err != nil {
-		return fmt.Errorf("%w: %w", ErrExportInvalid, err)
-	}
-
 	accounts, err := prefsKeys("ExistingAccounts", opts.ExistingAccounts)
 	if err != nil {
 		return err
@@ -195,13 +208,26 @@ func buildThunderbirdPrefs(b *bytes.Buffer, cfg *Config, acct Account, opts *Pre
 	// config (AccountConfig's default: true).
 	p.bool(s+"login_at_startup", true)
 	p.bool(s+"check_new_mail", true)
+	if in.Protocol == IMAP {
+		p.str(s+"trash_folder_name", "Trash")
+	}
 	b.WriteString("\n")
 
 	id := "mail.identity." + idKey + "."
-	p.str(id+"fullName", v.RealName)
+	if v.RealName != "" {
+		p.str(id+"fullName", v.RealName)
+	}
 	p.str(id+"useremail", v.Address)
 	p.str(id+"smtpServer", smtpKey)
 	p.bool(id+"valid", true)
+	// CreateInBackend.sys.mjs setFolders.
+	base := serverURI(in.Protocol, inUser, in.Hostname) + "/"
+	p.str(id+"fcc_folder", base+"Sent")
+	p.str(id+"draft_folder", base+"Drafts")
+	p.str(id+"stationery_folder", base+"Templates")
+	p.str(id+"fcc_folder_picker_mode", "0")
+	p.str(id+"drafts_folder_picker_mode", "0")
+	p.str(id+"tmpl_folder_picker_mode", "0")
 	b.WriteString("\n")
 
 	o := "mail.smtpserver." + smtpKey + "."
@@ -213,14 +239,44 @@ func buildThunderbirdPrefs(b *bytes.Buffer, cfg *Config, acct Account, opts *Pre
 		// CreateInBackend.sys.mjs sets the user name only with authentication.
 		p.str(o+"username", outUser)
 	}
-	if description != "" {
-		p.str(o+"description", description)
-	}
+	p.str(o+"description", v.Address)
 	b.WriteString("\n")
 
 	p.str("mail.accountmanager.accounts", strings.Join(append(accounts, accountKey), ","))
 	p.str("mail.smtpservers", strings.Join(append(smtps, smtpKey), ","))
 	return nil
+}
+
+// serverURI is the URI of an incoming server's root folder, as
+// nsMsgIncomingServer::GetServerURI builds it: the local store type ("imap",
+// or "mailbox" for POP3), "://", the user name escaped as XALPHAS, "@", the
+// host name (ASCII, nothing to escape).
+func serverURI(p Protocol, user, host string) string {
+	store := "imap"
+	if p == POP3 {
+		store = "mailbox"
+	}
+	return store + "://" + escapeXAlphas(user) + "@" + host
+}
+
+// escapeXAlphas escapes s as Mozilla's NS_Escape with url_XAlphas
+// (xpcom/io/nsEscape.cpp, the netCharType table): letters, digits and
+// "*-._" stay, every other byte becomes %XX in upper-case hex ("@" is %40).
+func escapeXAlphas(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '*' || c == '-' || c == '.' || c == '_' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
 }
 
 // prefsKeys checks the existing keys of one kind and drops duplicates.

@@ -139,29 +139,36 @@ func TestWriteThunderbirdPrefsGolden(t *testing.T) {
 	writerGolden(t, "thunderbird/user.js", data)
 
 	want := map[string]any{
-		"mail.account.account3.server":         "server3",
-		"mail.account.account3.identities":     "id2",
-		"mail.server.server3.type":             "imap",
-		"mail.server.server3.hostname":         "imap.example.com",
-		"mail.server.server3.port":             993,
-		"mail.server.server3.socketType":       3,
-		"mail.server.server3.authMethod":       3,
-		"mail.server.server3.userName":         "fred@example.com",
-		"mail.server.server3.name":             "fred@example.com",
-		"mail.server.server3.login_at_startup": true,
-		"mail.server.server3.check_new_mail":   true,
-		"mail.identity.id2.fullName":           "Fred Example",
-		"mail.identity.id2.useremail":          "fred@example.com",
-		"mail.identity.id2.smtpServer":         "smtp2",
-		"mail.identity.id2.valid":              true,
-		"mail.smtpserver.smtp2.hostname":       "smtp.example.com",
-		"mail.smtpserver.smtp2.port":           465,
-		"mail.smtpserver.smtp2.try_ssl":        3,
-		"mail.smtpserver.smtp2.authMethod":     3,
-		"mail.smtpserver.smtp2.username":       "fred@example.com",
-		"mail.smtpserver.smtp2.description":    "Example Mail",
-		"mail.accountmanager.accounts":         "account1,account2,account3",
-		"mail.smtpservers":                     "smtp1,smtp2",
+		"mail.account.account3.server":                "server3",
+		"mail.account.account3.identities":            "id2",
+		"mail.server.server3.type":                    "imap",
+		"mail.server.server3.hostname":                "imap.example.com",
+		"mail.server.server3.port":                    993,
+		"mail.server.server3.socketType":              3,
+		"mail.server.server3.authMethod":              3,
+		"mail.server.server3.userName":                "fred@example.com",
+		"mail.server.server3.name":                    "fred@example.com",
+		"mail.server.server3.login_at_startup":        true,
+		"mail.server.server3.check_new_mail":          true,
+		"mail.server.server3.trash_folder_name":       "Trash",
+		"mail.identity.id2.fullName":                  "Fred Example",
+		"mail.identity.id2.useremail":                 "fred@example.com",
+		"mail.identity.id2.smtpServer":                "smtp2",
+		"mail.identity.id2.valid":                     true,
+		"mail.identity.id2.fcc_folder":                "imap://fred%40example.com@imap.example.com/Sent",
+		"mail.identity.id2.draft_folder":              "imap://fred%40example.com@imap.example.com/Drafts",
+		"mail.identity.id2.stationery_folder":         "imap://fred%40example.com@imap.example.com/Templates",
+		"mail.identity.id2.fcc_folder_picker_mode":    "0",
+		"mail.identity.id2.drafts_folder_picker_mode": "0",
+		"mail.identity.id2.tmpl_folder_picker_mode":   "0",
+		"mail.smtpserver.smtp2.hostname":              "smtp.example.com",
+		"mail.smtpserver.smtp2.port":                  465,
+		"mail.smtpserver.smtp2.try_ssl":               3,
+		"mail.smtpserver.smtp2.authMethod":            3,
+		"mail.smtpserver.smtp2.username":              "fred@example.com",
+		"mail.smtpserver.smtp2.description":           "fred@example.com",
+		"mail.accountmanager.accounts":                "account1,account2,account3",
+		"mail.smtpservers":                            "smtp1,smtp2",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("WriteThunderbirdPrefs() prefs =\n%v\nwant\n%v", got, want)
@@ -282,8 +289,8 @@ func TestWriteThunderbirdPrefsValues(t *testing.T) {
 					t.Errorf("%s = %#v, want it not set", name, v)
 				}
 			}
-			if _, ok := got["mail.smtpserver.smtp1.description"]; ok {
-				t.Errorf("mail.smtpserver.smtp1.description set without a DisplayName")
+			if d := got["mail.smtpserver.smtp1.description"]; d != "fred@example.com" {
+				t.Errorf("mail.smtpserver.smtp1.description = %#v, want the address", d)
 			}
 		})
 	}
@@ -321,12 +328,77 @@ func TestWriteThunderbirdPrefsStrings(t *testing.T) {
 		"mail.identity.id1.fullName":        `Seán "Bull" O'Brien \ Sons`,
 		"mail.identity.id1.useremail":       "o'brien@xn--bcher-kva.example",
 		"mail.server.server1.name":          "Work ✉ </script>",
-		"mail.smtpserver.smtp1.description": `C:\Mail "Pro"`,
+		"mail.smtpserver.smtp1.description": "o'brien@xn--bcher-kva.example",
+		"mail.identity.id1.fcc_folder":      "imap://o%27brien%40xn--bcher-kva.example@imap.example.com/Sent",
 	}
 	for name, w := range want {
 		if got[name] != w {
 			t.Errorf("%s = %#v, want %#v\n%s", name, got[name], w, data)
 		}
+	}
+}
+
+// TestWriteThunderbirdPrefsAccountSetup checks the prefs Thunderbird's own
+// account setup writes besides the servers (CreateInBackend.sys.mjs): the
+// Sent, Drafts and Templates folders of the identity on the account's
+// server, IMAP's Trash, no fullName without a name, and the address as the
+// outgoing server's description whatever the provider's display name.
+func TestWriteThunderbirdPrefsAccountSetup(t *testing.T) {
+	pop := exportConfig()
+	pop.Incoming = pop.Incoming[2:] // pop.%EMAILDOMAIN%, %EMAILLOCALPART%
+	tests := []struct {
+		name   string
+		cfg    *autoconfig.Config
+		acct   autoconfig.Account
+		want   map[string]any
+		notSet []string
+	}{
+		{name: "IMAP with a name", cfg: exportConfig(), acct: exportAcct,
+			want: map[string]any{
+				"mail.identity.id1.fullName":                  "Fred Example",
+				"mail.identity.id1.fcc_folder":                "imap://fred%40example.com@imap.example.com/Sent",
+				"mail.identity.id1.draft_folder":              "imap://fred%40example.com@imap.example.com/Drafts",
+				"mail.identity.id1.stationery_folder":         "imap://fred%40example.com@imap.example.com/Templates",
+				"mail.identity.id1.fcc_folder_picker_mode":    "0",
+				"mail.identity.id1.drafts_folder_picker_mode": "0",
+				"mail.identity.id1.tmpl_folder_picker_mode":   "0",
+				"mail.server.server1.trash_folder_name":       "Trash",
+				"mail.smtpserver.smtp1.description":           "fred@example.com",
+			}},
+		{name: "POP3 without a name", cfg: pop, acct: autoconfig.Account{Address: "fred+mail@example.com", Description: "Work"},
+			want: map[string]any{
+				"mail.server.server1.name":            "Work",
+				"mail.identity.id1.fcc_folder":        "mailbox://fred%2Bmail@pop.example.com/Sent",
+				"mail.identity.id1.draft_folder":      "mailbox://fred%2Bmail@pop.example.com/Drafts",
+				"mail.identity.id1.stationery_folder": "mailbox://fred%2Bmail@pop.example.com/Templates",
+				"mail.smtpserver.smtp1.description":   "fred+mail@example.com",
+			},
+			notSet: []string{"mail.identity.id1.fullName", "mail.server.server1.trash_folder_name"}},
+		{name: "blank name", cfg: exportConfig(), acct: autoconfig.Account{Address: "fred@example.com", Name: "  "},
+			notSet: []string{"mail.identity.id1.fullName"}},
+		{name: "user name with unsafe bytes", cfg: func() *autoconfig.Config {
+			c := exportConfig()
+			c.Incoming[0].Username = "dom\\fred smith_1*-.x/ü"
+			return c
+		}(), acct: exportAcct,
+			want: map[string]any{
+				"mail.identity.id1.fcc_folder": "imap://dom%5Cfred%20smith_1*-.x%2F%C3%BC@imap.example.com/Sent",
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, got := writePrefs(t, tt.cfg, tt.acct, nil)
+			for name, want := range tt.want {
+				if got[name] != want {
+					t.Errorf("%s = %#v, want %#v\n%s", name, got[name], want, data)
+				}
+			}
+			for _, name := range tt.notSet {
+				if v, ok := got[name]; ok {
+					t.Errorf("%s = %#v, want it not set", name, v)
+				}
+			}
+		})
 	}
 }
 

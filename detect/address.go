@@ -38,8 +38,12 @@ type Address struct {
 // String returns local@domain with the ASCII domain.
 func (a Address) String() string { return a.LocalPart + "@" + a.Domain }
 
-// idnaProfile is IDNA 2008 for lookups (RFC 5891), with the transitional
-// mapping off, as browsers and mail clients use today.
+// idnaProfile maps what people type as UTS #46 does for lookups, with
+// transitional processing off, as Thunderbird and browsers do today: upper
+// case and full-width forms are folded (ＥＸＡＭＰＬＥ.org is example.org), ß
+// and ς stay. Its validity checks are those of UTS #46, which admit symbols
+// and emoji; [ParseAddress] then refuses what IDNA 2008 refuses
+// ([idna2008Disallowed]).
 var idnaProfile = idna.New(
 	idna.MapForLookup(),
 	idna.Transitional(false),
@@ -141,6 +145,9 @@ func isControlOrSpace(r rune) bool { return unicode.IsControl(r) || unicode.IsSp
 
 // parseDomain checks the domain of an address; msg says what is wrong.
 func parseDomain(domain string) (ascii, uni, msg string) {
+	// The ideographic and full-width full stops separate labels too
+	// (UTS #46 §4 maps them to "."; RFC 3490 §3.1).
+	domain = labelSeparators.Replace(domain)
 	domain = strings.TrimSuffix(domain, ".")
 	if !strings.Contains(domain, ".") {
 		return "", "", fmt.Sprintf("the domain %q has no dot; type the full domain, like example.org", domain)
@@ -176,7 +183,57 @@ func parseDomain(domain string) (ascii, uni, msg string) {
 	if err != nil {
 		uni = ascii
 	}
+	for _, label := range strings.Split(uni, ".") {
+		if r, bad := idna2008Disallowed(label); bad {
+			return "", "", bad2008(domain, r)
+		}
+	}
 	return ascii, uni, ""
+}
+
+// bad2008 says why a domain with a code point IDNA 2008 refuses is bad.
+func bad2008(domain string, r rune) string {
+	return fmt.Sprintf("the domain %q contains %q (%U): domain names hold letters, digits and hyphens of any script, not symbols or emoji (IDNA 2008, RFC 5892)",
+		domain, string(r), r)
+}
+
+var labelSeparators = strings.NewReplacer("\u3002", ".", "\uFF0E", ".", "\uFF61", ".")
+
+// idna2008Disallowed returns the first code point of the U-label l that
+// IDNA 2008 does not allow (RFC 5892 §2, after the UTS #46 mapping has
+// folded case and width), and true; or false when every code point is
+// PVALID or contextual. PVALID are letters and digits (general categories
+// Ll, Lo, Lm, Mn, Mc, Nd) outside the ignorable blocks and old Hangul jamo,
+// the hyphen, and the exceptions of §2.6; the CONTEXTJ joiners and CONTEXTO
+// code points are allowed here, their context rules being checked by the
+// idna profile (joiners) or left to the registry (RFC 5892 Appendix A).
+// Symbols, punctuation and emoji — "So", "Sm", "Po"... — are DISALLOWED.
+func idna2008Disallowed(l string) (rune, bool) {
+	for _, r := range l {
+		if r < utf8.RuneSelf {
+			continue // LDH, checked on the A-label
+		}
+		switch r {
+		case 0x00DF, 0x03C2, 0x06FD, 0x06FE, 0x0F0B, 0x3007: // §2.6 exceptions: PVALID
+			continue
+		case 0x00B7, 0x0375, 0x05F3, 0x05F4, 0x30FB, 0x200C, 0x200D: // CONTEXTO, CONTEXTJ
+			continue
+		case 0x0640, 0x07FA, 0x302E, 0x302F, 0x3031, 0x3032, 0x3033, 0x3034, 0x3035, 0x303B: // §2.6: DISALLOWED
+			return r, true
+		}
+		switch {
+		// §2.4 IgnorableBlocks (Combining Diacritical Marks for Symbols,
+		// Musical Symbols, Ancient Greek Musical Notation) and §2.9
+		// OldHangulJamo.
+		case 0x20D0 <= r && r <= 0x20FF, 0x1D100 <= r && r <= 0x1D24F,
+			0x1100 <= r && r <= 0x11FF, 0xA960 <= r && r <= 0xA97F, 0xD7B0 <= r && r <= 0xD7FF:
+			return r, true
+		case unicode.In(r, unicode.Ll, unicode.Lo, unicode.Lm, unicode.Mn, unicode.Mc, unicode.Nd): // §2.1 LetterDigits
+			continue
+		}
+		return r, true
+	}
+	return 0, false
 }
 
 func validLabel(l string) bool {

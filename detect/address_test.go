@@ -19,6 +19,13 @@ func TestParseAddress(t *testing.T) {
 		{"jörg@bücher.example", "jörg", "xn--bcher-kva.example", "bücher.example"},
 		{"user@ＥＸＡＭＰＬＥ.org", "user", "example.org", "example.org"},
 		{"user@例え.テスト", "user", "xn--r8jz45g.xn--zckzah", "例え.テスト"},
+		{"user@例え。テスト", "user", "xn--r8jz45g.xn--zckzah", "例え.テスト"},
+		{"user@ＥＸＡＭＰＬＥ．ＯＲＧ", "user", "example.org", "example.org"},
+		{"jörg@BÜCHER.example", "jörg", "xn--bcher-kva.example", "bücher.example"},
+		{"a@faß.de", "a", "xn--fa-hia.de", "faß.de"},
+		{"a@xn--bcher-kva.example", "a", "xn--bcher-kva.example", "bücher.example"},
+		{"a@παράδειγμα.δοκιμή", "a", "xn--hxajbheg2az3al.xn--jxalpdlp", "παράδειγμα.δοκιμή"},
+		{"a@مثال.إختبار", "a", "xn--mgbh0fb.xn--kgbechtv", "مثال.إختبار"},
 		{`"a b"@example.org`[:0] + "a.b+tag@sub.example.co.uk", "a.b+tag", "sub.example.co.uk", "sub.example.co.uk"},
 	} {
 		a, err := detect.ParseAddress(tc.in)
@@ -57,6 +64,13 @@ func TestParseAddressRejects(t *testing.T) {
 		{"alice@[192.0.2.1]", "address literals"},
 		{".alice@example.org", "misplaced dot"},
 		{"alice@example.org\xff", "UTF-8"},
+		// IDNA 2008 (RFC 5892) refuses symbols and emoji that UTS #46
+		// lookups admit.
+		{"alice@💩.la", "U+1F4A9"},
+		{"alice@xn--ls8h.la", "U+1F4A9"},
+		{"alice@i❤.ws", "U+2764"},
+		{"alice@☃.example", "IDNA 2008"},
+		{"alice@mail.example.😀", "U+1F600"},
 	} {
 		_, err := detect.ParseAddress(tc.in)
 		if !errors.Is(err, detect.ErrBadAddress) {

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
@@ -20,12 +22,107 @@ type ConfigOptions struct {
 	All bool
 }
 
+// Errors of [Report.Config] and [Server.Verify].
+var (
+	// ErrNothingVerified: no direction of the report has a recommended
+	// server, so there are no settings to export.
+	ErrNothingVerified = errors.New("detect: nothing to export: no server was verified over TLS")
+	// ErrNotVerified is wrapped by [*NotVerifiedError]: a server does not
+	// count as verified TLS.
+	ErrNotVerified = errors.New("detect: server not verified over TLS")
+)
+
+// Unverified says why a server does not count as verified TLS.
+type Unverified string
+
+// The reasons of [NotVerifiedError], checked in this order.
+const (
+	// UnverifiedPlain: the server's security is plain (or no known value).
+	UnverifiedPlain Unverified = "plaintext"
+	// UnverifiedProbe: the probe did not end "ok".
+	UnverifiedProbe Unverified = "probe-not-ok"
+	// UnverifiedCert: no certificate was recorded, or it is not valid.
+	UnverifiedCert Unverified = "cert-not-valid"
+	// UnverifiedDANE: DNSSEC-signed TLSA records did not match (or were
+	// bogus): RFC 7672 §2.2 makes their match mandatory.
+	UnverifiedDANE Unverified = "dane-failed"
+)
+
+// NotVerifiedError is the error of [Server.Verify], and of [Report.Config]
+// when the report marks as recommended a server that is not verified TLS —
+// a report edited by hand, or written by something else than the engine.
+// It wraps [ErrNotVerified].
+type NotVerifiedError struct {
+	// Server is "host:port"; Protocol and Security as the report says.
+	Server   string
+	Protocol autoconfig.Protocol
+	Security autoconfig.Security
+	Reason   Unverified
+	// Recommended is true when the report marked the server recommended.
+	Recommended bool
+}
+
+// Why says in words what is missing, e.g. `its security is "plain", not TLS
+// or STARTTLS`.
+func (e *NotVerifiedError) Why() string {
+	switch e.Reason {
+	case UnverifiedPlain:
+		return fmt.Sprintf("its security is %q, not TLS or STARTTLS", e.Security)
+	case UnverifiedProbe:
+		return "its probe did not succeed"
+	case UnverifiedCert:
+		return "its certificate was not verified"
+	case UnverifiedDANE:
+		return "its certificate does not match its DNSSEC-signed TLSA records"
+	}
+	return string(e.Reason)
+}
+
+func (e *NotVerifiedError) Error() string {
+	why := e.Why()
+	if e.Recommended {
+		return fmt.Sprintf("detect: the report recommends %s server %s, but it is not verified TLS: %s (was the report edited?)", e.Protocol, e.Server, why)
+	}
+	return fmt.Sprintf("detect: %s server %s is not verified TLS: %s", e.Protocol, e.Server, why)
+}
+
+// Unwrap returns [ErrNotVerified].
+func (e *NotVerifiedError) Unwrap() error { return ErrNotVerified }
+
+// Verify checks, from the server's own fields, that it was reached over
+// verified TLS, by the rule the ranking uses to recommend a server: security
+// tls or starttls, probe ok, a valid certificate, no DANE mismatch (or bogus
+// TLSA). It does not trust [Server.Recommended]. It returns nil or a
+// [*NotVerifiedError].
+func (s *Server) Verify() error {
+	reason := Unverified("")
+	switch {
+	case s.Security != autoconfig.TLS && s.Security != autoconfig.STARTTLS:
+		reason = UnverifiedPlain
+	case s.Probe.Status != ProbeOK:
+		reason = UnverifiedProbe
+	case s.Probe.Cert == nil || !s.Probe.Cert.Valid:
+		reason = UnverifiedCert
+	case s.Probe.DANE == DANEMismatch || s.Probe.DANE == DANEBogus:
+		reason = UnverifiedDANE
+	default:
+		return nil
+	}
+	return &NotVerifiedError{Server: s.HostPort(), Protocol: s.Protocol, Security: s.Security,
+		Reason: reason, Recommended: s.Recommended}
+}
+
 // Config converts the report into the neutral settings model the writers of
 // package autoconfig export: the recommended incoming and outgoing servers
-// (and, with All, the other verified ones), in rank order. Servers that were
-// not verified are never exported. It returns nil when nothing is
-// recommended in either direction.
-func (r *Report) Config(opts *ConfigOptions) *autoconfig.Config {
+// (and, with All, the other verified ones), in rank order.
+//
+// Servers that were not verified are never exported, whatever the report
+// says: a recommended server is checked again with [Server.Verify], so a
+// report edited by hand (a first server changed to security "plain", say)
+// is refused with a [*NotVerifiedError] for the whole export, not exported in
+// part. With nothing recommended in either direction it returns
+// [ErrNothingVerified].
+func (r *Report) Config(opts *ConfigOptions) (*autoconfig.Config, error) {
 	var o ConfigOptions
 	if opts != nil {
 		o = *opts
@@ -40,10 +137,16 @@ func (r *Report) Config(opts *ConfigOptions) *autoconfig.Config {
 		cfg.DisplayName = r.Domain
 	}
 	local, _, _ := strings.Cut(r.Address, "@")
-	pick := func(list []Server) []autoconfig.Server {
+	pick := func(list []Server) ([]autoconfig.Server, error) {
+		if len(list) == 0 || !list[0].Recommended {
+			return nil, nil
+		}
+		if err := list[0].Verify(); err != nil {
+			return nil, err
+		}
 		var out []autoconfig.Server
 		for i, s := range list {
-			if !(i == 0 && s.Recommended || o.All && i > 0 && s.verifiedTLS()) {
+			if i > 0 && (!o.All || s.Verify() != nil) {
 				continue
 			}
 			user := s.Username
@@ -61,22 +164,20 @@ func (r *Report) Config(opts *ConfigOptions) *autoconfig.Config {
 			}
 			out = append(out, autoconfig.Server{Protocol: s.Protocol, Hostname: s.Host, Port: s.Port,
 				Security: s.Security, Auth: auth, Username: user})
-			if !o.All {
-				break
-			}
 		}
-		return out
+		return out, nil
 	}
-	if len(r.Incoming) > 0 && r.Incoming[0].Recommended {
-		cfg.Incoming = pick(r.Incoming)
+	var err error
+	if cfg.Incoming, err = pick(r.Incoming); err != nil {
+		return nil, err
 	}
-	if len(r.Outgoing) > 0 && r.Outgoing[0].Recommended {
-		cfg.Outgoing = pick(r.Outgoing)
+	if cfg.Outgoing, err = pick(r.Outgoing); err != nil {
+		return nil, err
 	}
 	if len(cfg.Incoming) == 0 && len(cfg.Outgoing) == 0 {
-		return nil
+		return nil, ErrNothingVerified
 	}
-	return cfg
+	return cfg, nil
 }
 
 // Account is whom the report's settings are for.
@@ -92,7 +193,7 @@ func (r *Report) TLSA() []autoconfig.TLSA {
 	for _, list := range [][]Server{r.Incoming, r.Outgoing} {
 		for _, s := range list {
 			c := s.Probe.Cert
-			if !s.verifiedTLS() || c.SPKISHA256 == "" || seen[s.HostPort()] {
+			if s.Verify() != nil || c.SPKISHA256 == "" || seen[s.HostPort()] {
 				continue
 			}
 			sum, err := hex.DecodeString(c.SPKISHA256)
@@ -104,10 +205,6 @@ func (r *Report) TLSA() []autoconfig.TLSA {
 		}
 	}
 	return out
-}
-
-func (s *Server) verifiedTLS() bool {
-	return s.Security != autoconfig.Plain && s.Probe.Status == ProbeOK && s.Probe.Cert != nil && s.Probe.Cert.Valid
 }
 
 // spkiSHA256 is the hex SHA-256 of a DER certificate's SubjectPublicKeyInfo.

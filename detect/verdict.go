@@ -21,7 +21,6 @@ import (
 // that publishes nothing and a resolver that does not answer. The front
 // ends only render what is decided here.
 
-
 // InDomain reports whether host is domain or a name under it. Both are
 // compared in their ASCII (A-label) form, after IDNA, without case or a
 // trailing dot; a name that is not a valid domain name is in no domain.

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/export"
 )
 
 // detailsTab is the helpdesk view: every source with its query, status,
@@ -241,7 +242,7 @@ func transcript(lines []detect.TranscriptLine) fyne.CanvasObject {
 }
 
 func (t *detailsTab) onCopy() {
-	data, err := Export(t.r.s.rep, FormatJSON, nil)
+	data, err := export.Write(t.r.s.rep, FormatJSON, nil)
 	if err != nil {
 		t.r.setStatus("Could not copy the report: " + plainError(err))
 		return

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/export"
 )
 
 // exportTab offers every export format through a save dialog, and shows
@@ -40,7 +40,8 @@ func newExportTab(r *resultScreen) *exportTab {
 
 func (t *exportTab) buildUI() {
 	rep := t.r.s.rep
-	verified := rep.Config(nil) != nil
+	_, err := rep.Config(nil)
+	verified := err == nil
 	var list []fyne.CanvasObject
 	if !verified {
 		list = append(list, tinted(theme.ColorNameWarning, iconLine(levelIcon(levelCaveats),
@@ -52,7 +53,7 @@ func (t *exportTab) buildUI() {
 			b.Disable()
 		}
 		list = append(list, container.NewBorder(nil, nil, nil, container.NewCenter(b),
-			container.NewVBox(bold(f.Title), caption(f.About))))
+			container.NewVBox(bold(f.Title), caption(f.Use))))
 		if f.Format == FormatApple && verified {
 			list = append(list, t.signingUI())
 		}
@@ -68,11 +69,11 @@ func (t *exportTab) buildUI() {
 
 // qrCard shows the QR code for Thunderbird for Android, about 320 px.
 func (t *exportTab) qrCard() fyne.CanvasObject {
-	png, err := Export(t.r.s.rep, FormatQR, &ExportOptions{Name: t.r.s.name})
+	png, err := export.Write(t.r.s.rep, FormatQR, &export.Options{Name: t.r.s.name, QRSize: qrSize})
 	if err != nil {
-		return panel("QR code for your phone", wrapped("No QR code: "+plainError(err)))
+		return panel("QR code for your phone", wrapped("No QR code. "+exportError(err)))
 	}
-	t.qr = canvas.NewImageFromResource(fyne.NewStaticResource(FileName(t.r.s.rep, FormatQR), png))
+	t.qr = canvas.NewImageFromResource(fyne.NewStaticResource(export.FileName(t.r.s.rep, FormatQR), png))
 	t.qr.FillMode = canvas.ImageFillContain
 	t.qr.ScaleMode = canvas.ImageScalePixels
 	t.qr.SetMinSize(fyne.NewSquareSize(320))
@@ -172,15 +173,12 @@ func (t *exportTab) setSigner(s *autoconfig.Signer, err error) {
 // onSave renders f and asks where to save it.
 func (t *exportTab) onSave(f FormatInfo) {
 	rep := t.r.s.rep
-	data, err := Export(rep, f.Format, &ExportOptions{Name: t.r.s.name, Signer: t.signer, Generated: time.Now()})
+	data, err := export.Write(rep, f.Format, &export.Options{Name: t.r.s.name, Signer: t.signer, QRSize: qrSize, Generated: time.Now()})
 	if err != nil {
-		if errors.Is(err, ErrNothingToExport) {
-			err = errors.New("nothing to export: no server was verified over TLS")
-		}
-		t.r.u.showDialog(dialog.NewInformation("Cannot export", plainError(err), t.r.u.win))
+		t.r.u.showDialog(dialog.NewInformation("Cannot export", exportError(err), t.r.u.win))
 		return
 	}
-	t.r.saveFile(FileName(rep, f.Format), f.Ext, data)
+	t.r.saveFile(export.FileName(rep, f.Format), f.Ext, data)
 }
 
 // saveFile asks where to save data, then writes it.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/export"
 	"github.com/mailsetup/mailsetup/internal/lab"
 	"github.com/mailsetup/mailsetup/ui"
 )
@@ -87,7 +88,7 @@ func TestExport(t *testing.T) {
 		ui.FormatZone:         "_imaps._tcp",
 	}
 	for _, f := range ui.Formats {
-		data, err := ui.Export(rep, f.Format, &ui.ExportOptions{Name: "Alice Example"})
+		data, err := export.Write(rep, f.Format, &export.Options{Name: "Alice Example"})
 		if err != nil {
 			t.Errorf("Export(%s) = %v", f.Format, err)
 			continue
@@ -99,12 +100,12 @@ func TestExport(t *testing.T) {
 			f.Format != ui.FormatZone && !bytes.Contains(data, []byte("mail.demo.test")) {
 			t.Errorf("Export(%s) does not name mail.demo.test", f.Format)
 		}
-		if !strings.HasSuffix(ui.FileName(rep, f.Format), f.Ext) && f.Format != ui.FormatThunderbird {
-			t.Errorf("FileName(%s) = %q, want extension %s", f.Format, ui.FileName(rep, f.Format), f.Ext)
+		if !strings.HasSuffix(export.FileName(rep, f.Format), f.Ext) {
+			t.Errorf("FileName(%s) = %q, want extension %s", f.Format, export.FileName(rep, f.Format), f.Ext)
 		}
 	}
 	// The autoconfig file reads back with the verified servers.
-	data, _ := ui.Export(rep, ui.FormatAutoconfig, nil)
+	data, _ := export.Write(rep, ui.FormatAutoconfig, nil)
 	cfg, err := autoconfig.ReadMozilla(bytes.NewReader(data), autoconfig.Vars{Address: rep.Address, LocalPart: "alice", Domain: rep.Domain})
 	if err != nil {
 		t.Fatalf("ReadMozilla(exported) = %v", err)
@@ -118,9 +119,9 @@ func TestExportNothingVerified(t *testing.T) {
 	l := startLab(t, lab.Options{})
 	rep := detectLab(t, l, "nostarttls.test")
 	for _, f := range ui.Formats {
-		_, err := ui.Export(rep, f.Format, nil)
-		if f.Settings && !errors.Is(err, ui.ErrNothingToExport) {
-			t.Errorf("Export(%s) of unverified settings = %v, want ErrNothingToExport", f.Format, err)
+		_, err := export.Write(rep, f.Format, nil)
+		if f.Settings && !errors.Is(err, detect.ErrNothingVerified) {
+			t.Errorf("Export(%s) of unverified settings = %v, want ErrNothingVerified", f.Format, err)
 		}
 		if !f.Settings && err != nil {
 			t.Errorf("Export(%s) = %v, want the report", f.Format, err)
@@ -148,11 +149,11 @@ func TestExportSignedAppleProfile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadSignerPEM = %v", err)
 	}
-	signed, err := ui.Export(rep, ui.FormatApple, &ui.ExportOptions{Signer: s})
+	signed, err := export.Write(rep, ui.FormatApple, &export.Options{Signer: s})
 	if err != nil {
 		t.Fatalf("Export(apple, signed) = %v", err)
 	}
-	unsigned, _ := ui.Export(rep, ui.FormatApple, nil)
+	unsigned, _ := export.Write(rep, ui.FormatApple, nil)
 	if bytes.HasPrefix(signed, []byte("<?xml")) || !bytes.HasPrefix(unsigned, []byte("<?xml")) {
 		t.Errorf("signed profile starts %q, unsigned %q: want CMS and XML", signed[:8], unsigned[:8])
 	}

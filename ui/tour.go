@@ -1,3 +1,9 @@
+//go:build screenshots
+
+// The screenshot tour is a development helper: it is built only with the
+// screenshots tag (scripts/screenshots, `make screenshots`), never into the
+// product binary.
+
 package ui
 
 import (

@@ -6,27 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
-	"github.com/mailsetup/mailsetup/report"
+	"github.com/mailsetup/mailsetup/export"
 )
-
-// exportFormats are the formats of `mailprobe export`, with what each is for.
-var exportFormats = []struct{ name, about string }{
-	{"autoconfig", "Mozilla config-v1.1.xml: host it at autoconfig.DOMAIN for Thunderbird, Evolution, KMail, K-9, FairEmail"},
-	{"thunderbird", "user.js for a Thunderbird profile: creates the account at the next start"},
-	{"apple", ".mobileconfig profile for iPhone, iPad and Mac (optionally signed)"},
-	{"autodiscover", "Autodiscover POX response: host it at autodiscover.DOMAIN for Outlook and Thunderbird"},
-	{"qr", "PNG QR code for Thunderbird for Android (Import from Thunderbird desktop)"},
-	{"json", "the JSON report (contract version 1)"},
-	{"html", "a self-contained HTML report for a helpdesk ticket"},
-	{"zone", "DNS records to publish: SRV (RFC 6186/8314), TLSA 3 1 1, autoconfig/autodiscover names"},
-}
 
 type exportFlags struct {
 	detectFlags
@@ -45,14 +32,15 @@ type exportFlags struct {
 func newExportCmd() *cobra.Command {
 	var f exportFlags
 	var names []string
-	for _, e := range exportFormats {
-		names = append(names, e.name)
+	for _, e := range export.Formats {
+		names = append(names, string(e.Format))
 	}
 	cmd := &cobra.Command{
 		Use:   "export --format FORMAT (ADDRESS | --from report.json)",
 		Short: "Export verified settings for a mail client, a web server, DNS or a ticket",
 		Long: "Export the verified settings of a fresh detection of ADDRESS, or of a saved JSON report (--from).\n" +
-			"Only servers whose probe verified TLS are exported. Formats:\n\n" + formatList() +
+			"Only servers whose probe verified TLS are exported: each one is checked again from the report's own\n" +
+			"fields, so a report edited to recommend an unverified server exports nothing (exit 2). Formats:\n\n" + formatList() +
 			"\nPasswords are never written unless --include-password is given, and then only into a signed\n" +
 			"Apple profile or the QR code, with a warning.",
 		Args: func(_ *cobra.Command, args []string) error {
@@ -62,7 +50,7 @@ func newExportCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(names, f.format) {
+			if _, ok := export.Lookup(export.Format(f.format)); !ok {
 				return usageError{fmt.Errorf("--format must be one of %s", strings.Join(names, ", "))}
 			}
 			rep, err := f.report(cmd, args)
@@ -93,8 +81,8 @@ func newExportCmd() *cobra.Command {
 
 func formatList() string {
 	var b strings.Builder
-	for _, e := range exportFormats {
-		fmt.Fprintf(&b, "  %-13s %s\n", e.name, e.about)
+	for _, e := range export.Formats {
+		fmt.Fprintf(&b, "  %-13s %s\n", e.Format, e.About)
 	}
 	return b.String()
 }
@@ -140,86 +128,78 @@ func readReport(path string) (*detect.Report, error) {
 	return &rep, nil
 }
 
-// export renders the report in the chosen format.
+// export renders the report in the chosen format through export.Write, the
+// one export path of the app and the command line. Flags that do not fit the
+// format are usage errors, checked before a password is asked for; a report
+// with nothing verified, or whose recommended server is not verified TLS (a
+// report edited by hand), exports nothing and exits 2.
 func (f *exportFlags) export(cmd *cobra.Command, rep *detect.Report) ([]byte, error) {
 	stderr := cmd.ErrOrStderr()
-	if f.includePW && f.format != "apple" && f.format != "qr" {
+	format := export.Format(f.format)
+	info, _ := export.Lookup(format)
+	if f.includePW && !info.Password {
 		return nil, usageError{fmt.Errorf("--include-password: the %s format never carries a password", f.format)}
 	}
-	if (f.signCert != "" || f.signKey != "" || f.signP12 != "") && f.format != "apple" {
+	if (f.signCert != "" || f.signKey != "" || f.signP12 != "") && format != export.Apple {
 		return nil, usageError{errors.New("--sign-cert, --sign-key and --sign-p12 go with --format apple")}
 	}
-	var buf bytes.Buffer
-	switch f.format {
-	case "json":
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		err := enc.Encode(rep)
-		return buf.Bytes(), err
-	case "html":
-		err := report.WriteHTML(&buf, rep, nil)
-		return buf.Bytes(), err
-	}
-
-	cfg := rep.Config(&detect.ConfigOptions{
-		All:          f.allServers || f.format == "zone",
-		Placeholders: !f.forUser && (f.format == "autoconfig" || f.format == "autodiscover"),
-	})
-	if cfg == nil {
-		return nil, exitErrorf(exitNothing, "nothing to export: no server of %s was verified (verdict %s)", rep.Address, rep.Verdict)
-	}
-	for _, w := range rep.Warnings {
-		if w.Severity != detect.SeverityInfo {
-			fmt.Fprintf(stderr, "mailprobe: note: %s [%s] %s\n", w.Severity, w.Code, w.Message)
-		}
-	}
-	acct := rep.Account(f.name)
+	opts := &export.Options{Name: f.name, AllServers: f.allServers, ForUser: f.forUser, WebHost: f.webHost}
 	var err error
-	switch f.format {
-	case "autoconfig":
-		err = autoconfig.WriteMozilla(&buf, cfg)
-	case "autodiscover":
-		err = autoconfig.WriteAutodiscover(&buf, cfg)
-	case "thunderbird":
-		err = autoconfig.WriteThunderbirdPrefs(&buf, cfg, acct, nil)
-	case "zone":
-		err = autoconfig.WriteZone(&buf, rep.Domain, cfg, rep.TLSA(), &autoconfig.ZoneOptions{WebHost: f.webHost})
-	case "apple":
-		opts := &autoconfig.AppleOptions{}
+	if format == export.Apple {
 		if opts.Signer, err = f.signer(); err != nil {
 			return nil, err
 		}
-		if f.includePW {
-			if opts.Signer == nil {
-				return nil, usageError{errors.New("--include-password: an Apple profile carries a password only when signed (--sign-cert/--sign-key or --sign-p12)")}
-			}
-			if opts.Password, err = readPassword(cmd, rep.Address, f.pwStdin); err != nil {
-				return nil, err
-			}
-			opts.IncludePassword = true
-			fmt.Fprintln(stderr, "mailprobe: warning: the profile holds the password readably; delete the file once it is installed")
-		}
-		err = autoconfig.WriteAppleProfile(&buf, cfg, acct, opts)
-	case "qr":
-		opts := &autoconfig.QROptions{}
-		if f.includePW {
-			if opts.Password, err = readPassword(cmd, rep.Address, f.pwStdin); err != nil {
-				return nil, err
-			}
-			opts.IncludePassword = true
-			fmt.Fprintln(stderr, "mailprobe: warning: the QR code holds the password in clear text; anyone who sees or photographs it can log in")
-		}
-		var payload []byte
-		if payload, err = autoconfig.QRPayload(cfg, acct, opts); err == nil {
-			var png []byte
-			png, err = autoconfig.QRPNG(payload, 512)
-			buf.Write(png)
+		if f.includePW && opts.Signer == nil {
+			return nil, usageError{errors.New("--include-password: an Apple profile carries a password only when signed (--sign-cert/--sign-key or --sign-p12)")}
 		}
 	}
+	if info.Settings {
+		// Refuse before asking for a password.
+		if _, err := rep.Config(nil); err != nil {
+			return nil, exportRefused(rep, err)
+		}
+	}
+	if f.includePW {
+		if opts.Password, err = readPassword(cmd, rep.Address, f.pwStdin); err != nil {
+			return nil, err
+		}
+		opts.IncludePassword = true
+	}
+	data, err := export.Write(rep, format, opts)
 	if err != nil {
-		return nil, fmt.Errorf("export %s: %w", f.format, err)
+		if errors.Is(err, detect.ErrNothingVerified) || errors.Is(err, detect.ErrNotVerified) {
+			return nil, exportRefused(rep, err)
+		}
+		if errors.Is(err, export.ErrPasswordRefused) {
+			return nil, usageError{err}
+		}
+		return nil, err
 	}
-	return buf.Bytes(), nil
+	if info.Settings {
+		for _, w := range rep.Warnings {
+			if w.Severity != detect.SeverityInfo {
+				fmt.Fprintf(stderr, "mailprobe: note: %s [%s] %s\n", w.Severity, w.Code, w.Message)
+			}
+		}
+	}
+	switch {
+	case f.includePW && format == export.Apple:
+		fmt.Fprintln(stderr, "mailprobe: warning: the profile holds the password readably; delete the file once it is installed")
+	case f.includePW && format == export.QR:
+		fmt.Fprintln(stderr, "mailprobe: warning: the QR code holds the password in clear text; anyone who sees or photographs it can log in")
+	}
+	return data, nil
+}
+
+// exportRefused is the exit-2 error of an export with nothing verified to
+// write: nothing recommended (detect.ErrNothingVerified), or a recommended
+// server that is not verified TLS (detect.NotVerifiedError).
+func exportRefused(rep *detect.Report, err error) error {
+	if nv, ok := errors.AsType[*detect.NotVerifiedError](err); ok {
+		return exitErrorf(exitNothing, "nothing exported: the report recommends %s server %s, but %s (was the report edited?)",
+			nv.Protocol, nv.Server, nv.Why())
+	}
+	return exitErrorf(exitNothing, "nothing to export: no server of %s was verified (verdict %s)", rep.Address, rep.Verdict)
 }
 
 // signer loads the Apple profile signing identity, if one was given.
@@ -263,7 +243,7 @@ func (f *exportFlags) signer() (*autoconfig.Signer, error) {
 func (f *exportFlags) write(cmd *cobra.Command, data []byte) error {
 	if f.out == "" {
 		out := cmd.OutOrStdout()
-		if (f.format == "qr" || f.format == "apple") && isTerminal(out) {
+		if info, _ := export.Lookup(export.Format(f.format)); info.Binary && isTerminal(out) {
 			return usageError{fmt.Errorf("the %s format is binary: use -o FILE", f.format)}
 		}
 		_, err := out.Write(data)
@@ -324,11 +304,15 @@ servers presented, and the autoconfig/autodiscover host names.`,
 			if err != nil {
 				return err
 			}
-			cfg := rep.Config(&detect.ConfigOptions{All: true})
-			if cfg == nil {
+			data, err := export.Write(rep, export.Zone, &export.Options{WebHost: webHost})
+			if errors.Is(err, detect.ErrNothingVerified) || errors.Is(err, detect.ErrNotVerified) {
 				return exitErrorf(exitNothing, "no server of %s was verified: nothing to publish yet (verdict %s)", rep.Domain, rep.Verdict)
 			}
-			return autoconfig.WriteZone(cmd.OutOrStdout(), rep.Domain, cfg, rep.TLSA(), &autoconfig.ZoneOptions{WebHost: webHost})
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(data)
+			return err
 		},
 	}
 	f.register(cmd, true)

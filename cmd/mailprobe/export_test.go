@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,5 +122,71 @@ func TestExportRefuses(t *testing.T) {
 		if strings.Contains(stdout+stderr, "secret") {
 			t.Errorf("mailprobe %v printed the password", tc.args)
 		}
+	}
+}
+
+// editReport saves a copy of the JSON report at path with edit applied to
+// its decoded form, as someone editing the file by hand would.
+func editReport(t *testing.T, path string, edit func(rep map[string]any)) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	edit(rep)
+	if data, err = json.MarshalIndent(rep, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "edited.json")
+	if err := os.WriteFile(out, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestExportRefusesEditedReport: a saved report whose recommended server is
+// edited to plaintext (or to a failed probe, an invalid certificate) is
+// refused by every settings format with exit 2 and nothing written, while
+// the recommended flag still says true.
+func TestExportRefusesEditedReport(t *testing.T) {
+	from := demoReport(t, "alice@demo.test")
+	first := func(rep map[string]any, dir string) map[string]any {
+		return rep[dir].([]any)[0].(map[string]any)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(rep map[string]any)
+		why  string
+	}{
+		{"incoming plain", func(rep map[string]any) { first(rep, "incoming")["security"] = "plain" }, `security is "plain"`},
+		{"outgoing plain", func(rep map[string]any) { first(rep, "outgoing")["security"] = "plain" }, `security is "plain"`},
+		{"probe failed", func(rep map[string]any) {
+			first(rep, "incoming")["probe"].(map[string]any)["status"] = "timeout"
+		}, "probe did not succeed"},
+		{"certificate invalid", func(rep map[string]any) {
+			first(rep, "outgoing")["probe"].(map[string]any)["cert"].(map[string]any)["valid"] = false
+		}, "certificate was not verified"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			edited := editReport(t, from, tc.edit)
+			for _, format := range []string{"autoconfig", "thunderbird", "apple", "autodiscover", "qr", "zone"} {
+				out := filepath.Join(t.TempDir(), "export")
+				code, stdout, stderr := runCLI(t, "export", "--from", edited, "--format", format, "-o", out)
+				if code != exitNothing || !strings.Contains(stderr, tc.why) || !strings.Contains(stderr, "edited") {
+					t.Errorf("mailprobe export --format %s of an edited report = exit %d, stderr %q; want exit %d saying %q", format, code, stderr, exitNothing, tc.why)
+				}
+				if _, err := os.Stat(out); err == nil || stdout != "" {
+					t.Errorf("mailprobe export --format %s of an edited report wrote something", format)
+				}
+			}
+			// The reports describe any outcome.
+			if code, _, stderr := runCLI(t, "export", "--from", edited, "--format", "json"); code != exitOK {
+				t.Errorf("mailprobe export --format json of an edited report = exit %d: %s", code, stderr)
+			}
+		})
 	}
 }

@@ -2,10 +2,10 @@
 // get mail settings you can trust. The screens live in package ui; this is
 // wiring only.
 //
-// With MAILSETUP_SCREENSHOT_SCRIPT=1 in the environment it runs a scripted
-// tour against the built-in lab instead, saves screenshots into
-// $MAILSETUP_SCREENSHOT_DIR (default ./screenshots) and quits; see
-// scripts/screenshots.
+// Built with the screenshots tag (scripts/screenshots does), it instead
+// tours its screens against the built-in lab, saves screenshots into
+// $MAILSETUP_SCREENSHOT_DIR (default ./screenshots) and quits; see tour.go.
+// The product binary has no tour in it.
 package main
 
 import (
@@ -19,36 +19,25 @@ import (
 	"github.com/mailsetup/mailsetup/ui"
 )
 
+// tour, set only in a build with the screenshots tag (tour.go), drives the
+// running app through its screens and quits it; it returns the error to
+// exit with once the window has closed.
+var tour func(a fyne.App, u *ui.UI) (wait func() error)
+
 func main() {
 	a := app.NewWithID("org.mailsetup.app")
 	a.SetIcon(assets.Icon)
 	u := ui.New(a, ui.Config{})
 	defer u.Close()
 
-	tourErr := make(chan error, 1)
-	if os.Getenv("MAILSETUP_SCREENSHOT_SCRIPT") != "" {
-		dir := os.Getenv("MAILSETUP_SCREENSHOT_DIR")
-		if dir == "" {
-			dir = "screenshots"
-		}
-		go func() {
-			files, err := u.Tour(dir)
-			for _, f := range files {
-				fmt.Println(f)
-			}
-			tourErr <- err
-			fyne.DoAndWait(a.Quit)
-		}()
+	wait := func() error { return nil }
+	if tour != nil {
+		wait = tour(a, u)
 	}
 	u.Window().ShowAndRun()
-
-	select {
-	case err := <-tourErr:
-		if err != nil {
-			u.Close()
-			fmt.Fprintln(os.Stderr, "mailsetup: screenshot tour:", err)
-			os.Exit(1)
-		}
-	default:
+	if err := wait(); err != nil {
+		u.Close()
+		fmt.Fprintln(os.Stderr, "mailsetup: screenshot tour:", err)
+		os.Exit(1)
 	}
 }

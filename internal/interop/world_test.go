@@ -22,6 +22,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailsetup/mailsetup/internal/lab"
+	"github.com/mailsetup/mailsetup/internal/lab/labtest"
 )
 
 // Loopback addresses of the daemons; nothing else in the repository uses
@@ -48,19 +49,7 @@ var tools = map[string]string{
 // requireTools skips without root and fails when a tool is missing.
 func requireTools(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("interop: needs root to run NSD and Unbound on port 53 of 127.53.0.x (and relays on 993/465)")
-	}
-	names := make([]string, 0, len(tools))
-	for name := range tools {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		if _, err := exec.LookPath(name); err != nil {
-			t.Fatalf("interop: %s not found: install the Debian package %q (scripts/install-deps test does)", name, tools[name])
-		}
-	}
+	labtest.RequireTools(t, "interop", "to run NSD and Unbound on port 53 of 127.53.0.x (and relays on 993/465)", tools)
 }
 
 // world is the lab with NSD serving its zone files and Unbound validating

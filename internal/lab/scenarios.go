@@ -145,49 +145,11 @@ func (l *Lab) mailHost(host string, f fault, services ...svc) error {
 }
 
 // xs is a server line of a lab autoconfig file.
-type xs struct {
-	typ, host string
-	port      int
-	socket    string // SSL, STARTTLS, plain
-}
+type xs = ConfigServer
 
-// mozillaXML writes a config-v1.1.xml document by hand (the lab must not
-// share code with the reader it tests).
+// mozillaXML writes the config-v1.1.xml of a lab domain.
 func mozillaXML(domain string, servers ...xs) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<clientConfig version=\"1.1\">\n  <emailProvider id=\"%s\">\n    <domain>%s</domain>\n    <displayName>Lab %s</displayName>\n    <displayShortName>%s</displayShortName>\n", domain, domain, domain, domain)
-	for _, s := range servers {
-		tag := "incomingServer"
-		if s.typ == "smtp" {
-			tag = "outgoingServer"
-		}
-		fmt.Fprintf(&b, "    <%s type=\"%s\">\n      <hostname>%s</hostname>\n      <port>%d</port>\n      <socketType>%s</socketType>\n      <authentication>password-cleartext</authentication>\n      <username>%%EMAILADDRESS%%</username>\n    </%s>\n",
-			tag, s.typ, s.host, s.port, s.socket, tag)
-	}
-	b.WriteString("  </emailProvider>\n</clientConfig>\n")
-	return b.String()
-}
-
-// autodiscoverXML writes a POX response with settings (encryption "" means
-// SSL on without an Encryption element).
-func autodiscoverXML(protocols ...[4]string) string {
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
-  <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
-    <Account>
-      <AccountType>email</AccountType>
-      <Action>settings</Action>
-`)
-	for _, p := range protocols { // type, server, port, encryption
-		fmt.Fprintf(&b, "      <Protocol>\n        <Type>%s</Type>\n        <Server>%s</Server>\n        <Port>%s</Port>\n        <LoginName>%s</LoginName>\n        <SPA>off</SPA>\n        <SSL>on</SSL>\n", p[0], p[1], p[2], "%EMAILADDRESS%")
-		if p[3] != "" {
-			fmt.Fprintf(&b, "        <Encryption>%s</Encryption>\n", p[3])
-		}
-		b.WriteString("      </Protocol>\n")
-	}
-	b.WriteString("    </Account>\n  </Response>\n</Autodiscover>\n")
-	return b.String()
+	return MozillaXML("Lab "+domain, domain, servers...)
 }
 
 func autodiscoverRedirectXML(action, target string) string {
@@ -247,7 +209,7 @@ var Scenarios = []Scenario{
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: fullConfig(d, host)})
 			l.web("https", ispdbHost, "/v1.1/"+d, page{body: fullConfig(d, host)})
 			l.web("https", "autodiscover."+d, autodiscoverPath, page{method: "POST",
-				body: autodiscoverXML([4]string{"IMAP", host, "993", ""}, [4]string{"SMTP", host, "465", ""})})
+				body: AutodiscoverXML([4]string{"IMAP", host, "993", ""}, [4]string{"SMTP", host, "465", ""})})
 			err := l.all(d, host, allServices,
 				"_imaps._tcp.%[1]s. 300 IN SRV 0 1 993 mail.%[1]s.", "_imap._tcp.%[1]s. 300 IN SRV 10 1 143 mail.%[1]s.",
 				"_pop3s._tcp.%[1]s. 300 IN SRV 20 1 995 mail.%[1]s.", "_pop3._tcp.%[1]s. 300 IN SRV 30 1 110 mail.%[1]s.",
@@ -395,7 +357,7 @@ var Scenarios = []Scenario{
 		setup: func(l *Lab, d string) error {
 			host := "mail." + d
 			l.web("https", "autodiscover."+d, autodiscoverPath, page{method: "POST",
-				body: autodiscoverXML([4]string{"IMAP", host, "993", ""}, [4]string{"SMTP", host, "587", "TLS"})})
+				body: AutodiscoverXML([4]string{"IMAP", host, "993", ""}, [4]string{"SMTP", host, "587", "TLS"})})
 			return l.mailHost(host, fault{}, imaps, submission)
 		},
 	},
@@ -418,7 +380,7 @@ var Scenarios = []Scenario{
 		setup: func(l *Lab, d string) error {
 			host := "mail." + d
 			l.web("https", "exchange."+d, autodiscoverPath, page{method: "POST",
-				body: autodiscoverXML([4]string{"IMAP", host, "993", "SSL"}, [4]string{"SMTP", host, "465", "SSL"})})
+				body: AutodiscoverXML([4]string{"IMAP", host, "993", "SSL"}, [4]string{"SMTP", host, "465", "SSL"})})
 			return l.all(d, host, []svc{imaps, submissions}, "_autodiscover._tcp.%[1]s. 300 IN SRV 0 0 443 exchange.%[1]s.")
 		},
 	},

@@ -3,14 +3,12 @@ package realmail
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,7 +18,9 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/mailsetup/mailsetup/internal/lab"
 	"github.com/mailsetup/mailsetup/internal/lab/certs"
+	"github.com/mailsetup/mailsetup/internal/lab/labtest"
 )
 
 // Loopback addresses of the test hosts; nothing else in the repository uses
@@ -69,19 +69,7 @@ var tools = map[string]string{
 // requireTools skips without root and fails when a binary is missing.
 func requireTools(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("realmail: needs root to run Dovecot, Postfix and nginx on the standard ports of 127.87.0.x")
-	}
-	names := make([]string, 0, len(tools))
-	for name := range tools {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		if _, err := exec.LookPath(name); err != nil {
-			t.Fatalf("realmail: %s not found: install the Debian package %s (scripts/install-deps test does)", name, tools[name])
-		}
-	}
+	labtest.RequireTools(t, "realmail", "to run Dovecot, Postfix and nginx on the standard ports of 127.87.0.x", tools)
 	for _, lib := range []string{"/usr/lib/dovecot/imap", "/usr/lib/dovecot/pop3"} {
 		if _, err := os.Stat(lib); err != nil {
 			t.Fatalf("realmail: %s not found: install the Debian packages dovecot-imapd and dovecot-pop3d", lib)
@@ -231,17 +219,8 @@ func (w *world) writeLeaf(t *testing.T, name string, names ...string) (certFile,
 	if err != nil {
 		t.Fatal(err)
 	}
-	var chain []byte
-	for _, der := range leaf.Certificate {
-		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
-	}
-	key, err := x509.MarshalPKCS8PrivateKey(leaf.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
 	certFile, keyFile = w.path("tls", name+".crt"), w.path("tls", name+".key")
-	writeFile(t, certFile, string(chain))
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}), 0o600); err != nil {
+	if err := certs.WriteFiles(leaf, certFile, keyFile); err != nil {
 		t.Fatal(err)
 	}
 	return certFile, keyFile
@@ -755,18 +734,18 @@ func (w *world) startNginx(t *testing.T) {
 	www := filepath.Join(d, "www")
 	ac := "/mail/config-v1.1.xml"
 	writeFile(t, www+"/autoconfig.interop.test"+ac, mozillaXML("interop.test",
-		xs{"imap", "imap.interop.test", 993, "SSL"}, xs{"imap", "imap.interop.test", 143, "STARTTLS"},
-		xs{"pop3", "pop.interop.test", 995, "SSL"}, xs{"pop3", "pop.interop.test", 110, "STARTTLS"},
-		xs{"smtp", "smtp.interop.test", 465, "SSL"}, xs{"smtp", "smtp.interop.test", 587, "STARTTLS"}))
-	writeFile(t, www+"/autodiscover.interop.test/autodiscover/autodiscover.xml", autodiscoverXML(
+		xs("imap", "imap.interop.test", 993, "SSL"), xs("imap", "imap.interop.test", 143, "STARTTLS"),
+		xs("pop3", "pop.interop.test", 995, "SSL"), xs("pop3", "pop.interop.test", 110, "STARTTLS"),
+		xs("smtp", "smtp.interop.test", 465, "SSL"), xs("smtp", "smtp.interop.test", 587, "STARTTLS")))
+	writeFile(t, www+"/autodiscover.interop.test/autodiscover/autodiscover.xml", lab.AutodiscoverXML(
 		[4]string{"IMAP", "imap.interop.test", "993", ""}, [4]string{"SMTP", "smtp.interop.test", "465", ""}))
 	writeFile(t, www+"/autoconfig.starttls.interop.test"+ac, mozillaXML("starttls.interop.test",
-		xs{"imap", "imap.starttls.interop.test", 143, "STARTTLS"}, xs{"pop3", "imap.starttls.interop.test", 110, "STARTTLS"},
-		xs{"smtp", "smtp.starttls.interop.test", 587, "STARTTLS"}))
+		xs("imap", "imap.starttls.interop.test", 143, "STARTTLS"), xs("pop3", "imap.starttls.interop.test", 110, "STARTTLS"),
+		xs("smtp", "smtp.starttls.interop.test", 587, "STARTTLS")))
 	writeFile(t, www+"/autoconfig.nostarttls.interop.test"+ac, mozillaXML("nostarttls.interop.test",
-		xs{"imap", "imap.nostarttls.interop.test", 993, "SSL"}, xs{"smtp", "smtp.nostarttls.interop.test", 587, "STARTTLS"}))
+		xs("imap", "imap.nostarttls.interop.test", 993, "SSL"), xs("smtp", "smtp.nostarttls.interop.test", 587, "STARTTLS")))
 	writeFile(t, www+"/autoconfig.badcert.interop.test"+ac, mozillaXML("badcert.interop.test",
-		xs{"imap", "imap.badcert.interop.test", 993, "SSL"}, xs{"smtp", "smtp.badcert.interop.test", 465, "SSL"}))
+		xs("imap", "imap.badcert.interop.test", 993, "SSL"), xs("smtp", "smtp.badcert.interop.test", 465, "SSL")))
 	conf := filepath.Join(d, "nginx.conf")
 	writeFile(t, conf, fmt.Sprintf(`# Mailsetup realmail test instance: loopback only, nothing of the system's.
 worker_processes 1;
@@ -801,47 +780,12 @@ http {
 	waitListening(t, "nginx", ng, hostPort(webIP, 443))
 }
 
-// xs is a server line of an autoconfig file.
-type xs struct {
-	typ, host string
-	port      int
-	socket    string // SSL, STARTTLS, plain
+// xs is a server line of an autoconfig file: type, host, port, socketType.
+func xs(typ, host string, port int, socket string) lab.ConfigServer {
+	return lab.ConfigServer{Type: typ, Host: host, Port: port, Socket: socket}
 }
 
-// mozillaXML writes a config-v1.1.xml document by hand.
-func mozillaXML(domain string, servers ...xs) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<clientConfig version=\"1.1\">\n  <emailProvider id=\"%s\">\n    <domain>%s</domain>\n    <displayName>Realmail %s</displayName>\n    <displayShortName>%s</displayShortName>\n", domain, domain, domain, domain)
-	for _, s := range servers {
-		tag := "incomingServer"
-		if s.typ == "smtp" {
-			tag = "outgoingServer"
-		}
-		fmt.Fprintf(&b, "    <%s type=\"%s\">\n      <hostname>%s</hostname>\n      <port>%d</port>\n      <socketType>%s</socketType>\n      <authentication>password-cleartext</authentication>\n      <username>%%EMAILADDRESS%%</username>\n    </%s>\n",
-			tag, s.typ, s.host, s.port, s.socket, tag)
-	}
-	b.WriteString("  </emailProvider>\n</clientConfig>\n")
-	return b.String()
-}
-
-// autodiscoverXML writes a POX response: type, server, port, encryption
-// ("" means SSL on without an Encryption element).
-func autodiscoverXML(protocols ...[4]string) string {
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
-  <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
-    <Account>
-      <AccountType>email</AccountType>
-      <Action>settings</Action>
-`)
-	for _, p := range protocols {
-		fmt.Fprintf(&b, "      <Protocol>\n        <Type>%s</Type>\n        <Server>%s</Server>\n        <Port>%s</Port>\n        <LoginName>%%EMAILADDRESS%%</LoginName>\n        <SPA>off</SPA>\n        <SSL>on</SSL>\n", p[0], p[1], p[2])
-		if p[3] != "" {
-			fmt.Fprintf(&b, "        <Encryption>%s</Encryption>\n", p[3])
-		}
-		b.WriteString("      </Protocol>\n")
-	}
-	b.WriteString("    </Account>\n  </Response>\n</Autodiscover>\n")
-	return b.String()
+// mozillaXML writes the config-v1.1.xml of a scenario domain.
+func mozillaXML(domain string, servers ...lab.ConfigServer) string {
+	return lab.MozillaXML("Realmail "+domain, domain, servers...)
 }

@@ -21,18 +21,25 @@ user_pref("mail.server.server3.userName", "fred@example.com");
 user_pref("mail.server.server3.name", "fred@example.com");
 user_pref("mail.server.server3.login_at_startup", true);
 user_pref("mail.server.server3.check_new_mail", true);
+user_pref("mail.server.server3.trash_folder_name", "Trash");
 
 user_pref("mail.identity.id2.fullName", "Fred Example");
 user_pref("mail.identity.id2.useremail", "fred@example.com");
 user_pref("mail.identity.id2.smtpServer", "smtp2");
 user_pref("mail.identity.id2.valid", true);
+user_pref("mail.identity.id2.fcc_folder", "imap://fred%40example.com@imap.example.com/Sent");
+user_pref("mail.identity.id2.draft_folder", "imap://fred%40example.com@imap.example.com/Drafts");
+user_pref("mail.identity.id2.stationery_folder", "imap://fred%40example.com@imap.example.com/Templates");
+user_pref("mail.identity.id2.fcc_folder_picker_mode", "0");
+user_pref("mail.identity.id2.drafts_folder_picker_mode", "0");
+user_pref("mail.identity.id2.tmpl_folder_picker_mode", "0");
 
 user_pref("mail.smtpserver.smtp2.hostname", "smtp.example.com");
 user_pref("mail.smtpserver.smtp2.port", 465);
 user_pref("mail.smtpserver.smtp2.try_ssl", 3);
 user_pref("mail.smtpserver.smtp2.authMethod", 3);
 user_pref("mail.smtpserver.smtp2.username", "fred@example.com");
-user_pref("mail.smtpserver.smtp2.description", "Example Mail");
+user_pref("mail.smtpserver.smtp2.description", "fred@example.com");
 
 user_pref("mail.accountmanager.accounts", "account1,account2,account3");
 user_pref("mail.smtpservers", "smtp1,smtp2");

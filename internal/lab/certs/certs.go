@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -224,4 +226,35 @@ func newSerial() (*big.Int, error) {
 		return nil, fmt.Errorf("certs: serial number: %w", err)
 	}
 	return serial.Add(serial, big.NewInt(1)), nil
+}
+
+// WriteFiles writes c for a server that reads its certificate from files:
+// the chain as PEM "CERTIFICATE" blocks to certFile, the private key as a
+// PEM "PRIVATE KEY" (PKCS #8) to keyFile, readable by its owner only. Missing
+// folders are made.
+func WriteFiles(c tls.Certificate, certFile, keyFile string) error {
+	var chain []byte
+	for _, der := range c.Certificate {
+		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	key, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
+	if err != nil {
+		return fmt.Errorf("certs: %w", err)
+	}
+	for _, f := range []struct {
+		path string
+		data []byte
+		mode os.FileMode
+	}{
+		{certFile, chain, 0o644},
+		{keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}), 0o600},
+	} {
+		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
+			return fmt.Errorf("certs: %w", err)
+		}
+		if err := os.WriteFile(f.path, f.data, f.mode); err != nil {
+			return fmt.Errorf("certs: %w", err)
+		}
+	}
+	return nil
 }

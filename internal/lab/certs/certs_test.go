@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -263,4 +264,28 @@ func ExampleCA_Leaf() {
 	_, err = cert.Leaf.Verify(x509.VerifyOptions{Roots: ca.Pool(), DNSName: "imap.example.test"})
 	fmt.Println("verified:", err == nil)
 	// Output: verified: true
+}
+
+func TestWriteFiles(t *testing.T) {
+	ca := newCA(t)
+	leaf, err := ca.Leaf("mail.x.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile := dir+"/tls/leaf.crt", dir+"/tls/leaf.key"
+	if err := certs.WriteFiles(leaf, certFile, keyFile); err != nil {
+		t.Fatalf("WriteFiles = %v", err)
+	}
+	back, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil || len(back.Certificate) != len(leaf.Certificate) || !bytes.Equal(back.Certificate[0], leaf.Certificate[0]) {
+		t.Fatalf("LoadX509KeyPair(written files) = %d certificates, %v; want the leaf and its chain", len(back.Certificate), err)
+	}
+	fi, err := os.Stat(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode = %v, want 0600", fi.Mode().Perm())
+	}
 }
