@@ -301,6 +301,9 @@ func (d *denial) fail(kind string, err error) (proof, error) {
 	if d.costly && len(d.nsec) == 0 {
 		return proof{kind: "NSEC3", insecure: fmt.Sprintf("NSEC3 with more than %d iterations (RFC 9276)", maxNSEC3Iterations)}, nil
 	}
+	if d.expandedProof {
+		err = fmt.Errorf("%w (NSEC/NSEC3 expanded from a wildcard prove nothing, RFC 4035 §5.3.4)", err)
+	}
 	return proof{kind: kind}, err
 }
 
