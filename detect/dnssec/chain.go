@@ -126,8 +126,17 @@ func (r *run) fetch(name string, qtype uint16) (*resolver.Answer, error) {
 	if p.ans == nil || p.ans.Msg == nil {
 		return nil, fmt.Errorf("%s %s: resolver returned no message", name, dns.TypeToString[qtype])
 	}
+	if rc := p.ans.Msg.Rcode; rc != dns.RcodeSuccess && rc != dns.RcodeNameError {
+		// A SERVFAIL (or REFUSED...) handed over as a message is a failed
+		// fetch, not an empty answer: the chain is indeterminate, never
+		// bogus for a missing record nor insecure (RFC 4035 §4.3, §5.5).
+		return nil, fmt.Errorf("%s %s: server answered %s: %w", name, dns.TypeToString[qtype], dns.RcodeToString[rc], errFetch)
+	}
 	return p.ans, nil
 }
+
+// errFetch: a DS or DNSKEY query got no usable answer.
+var errFetch = errors.New("fetch failed")
 
 // target is a name whose chain of trust an answer needs: the signer of an
 // RRset, or the owner of an unsigned one (to prove it is insecure).

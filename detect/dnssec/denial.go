@@ -131,12 +131,14 @@ func wireLabels(name string) []string {
 // denial holds the authenticated NSEC and NSEC3 records one zone put in a
 // response, and answers what they prove.
 type denial struct {
-	zone    string
-	nsec    []*dns.NSEC
-	nsec3   []*dns.NSEC3
-	costly  bool // NSEC3 records ignored for too many iterations
-	expires time.Time
-	hashes  map[hashKey]string
+	zone   string
+	nsec   []*dns.NSEC
+	nsec3  []*dns.NSEC3
+	costly bool // NSEC3 records ignored for too many iterations
+	// expandedProof: records expanded from a wildcard were left out.
+	expandedProof bool
+	expires       time.Time
+	hashes        map[hashKey]string
 }
 
 type hashKey struct {
@@ -163,6 +165,7 @@ type proof struct {
 // to verify is an error.
 func (r *run) denial(sets *rrsets, zone string, keys []*dns.DNSKEY) (*denial, error) {
 	d := &denial{zone: zone, expires: r.now.Add(maxCacheTTL), hashes: make(map[hashKey]string)}
+	var params *nsec3Params
 	n := 0
 	for _, k := range sets.keys {
 		if k.rrtype != dns.TypeNSEC && k.rrtype != dns.TypeNSEC3 {
@@ -175,16 +178,43 @@ func (r *run) denial(sets *rrsets, zone string, keys []*dns.DNSKEY) (*denial, er
 		if n++; n > maxProofSets {
 			return nil, fmt.Errorf("more than %d NSEC/NSEC3 RRsets", maxProofSets)
 		}
-		_, exp, err := r.verify(sets.sets[k], sigs, zone, keys)
+		sig, exp, err := r.verify(sets.sets[k], sigs, zone, keys)
 		if err != nil {
 			return nil, err
+		}
+		if expanded(sig, k.name) {
+			// RFC 4035 §5.3.4, §5.4, RFC 4592 §4 (CVE-2017-15105): an NSEC or
+			// NSEC3 synthesised from a wildcard has an owner that is not a
+			// real name of the zone; it proves nothing absent.
+			d.expandedProof = true
+			continue
 		}
 		d.expires = earliest(d.expires, exp)
 		for _, rr := range sets.sets[k] {
 			switch rr := rr.(type) {
 			case *dns.NSEC:
+				// RFC 4034 §4.1.1: the Next Domain field names the next
+				// owner of the zone (the apex after the last): one outside
+				// the zone would stretch the span beyond it.
+				if next := dns.CanonicalName(rr.NextDomain); !validName(next) || !isSubDomain(zone, next) {
+					return nil, fmt.Errorf("NSEC at %s: next name %s is outside zone %s: %w", rr.Hdr.Name, rr.NextDomain, zone, errBadChain)
+				}
 				d.nsec = append(d.nsec, rr)
 			case *dns.NSEC3:
+				// Records ignored below (unknown hash, RFC 5155 §8.1; other
+				// flags, §8.2) are kept out of the parameter check too.
+				if rr.Hash == dns.SHA1 && rr.Flags <= 1 {
+					p := nsec3Params{rr.Hash, rr.Iterations, strings.ToUpper(rr.Salt)}
+					if params == nil {
+						params = &p
+					} else if *params != p {
+						// RFC 5155 §7.1, §8.3: a proof uses one NSEC3 chain;
+						// records with another hash, salt or iteration count
+						// belong to another chain and cannot be combined.
+						return nil, fmt.Errorf("NSEC3 records of %s with different parameters (hash %d/%d, iterations %d/%d, salt %q/%q): %w",
+							zone, params.hash, p.hash, params.iter, p.iter, params.salt, p.salt, errBadChain)
+					}
+				}
 				switch {
 				case rr.Hash != dns.SHA1:
 					// RFC 5155 §8.1: ignore unknown hash algorithms.
@@ -200,7 +230,56 @@ func (r *run) denial(sets *rrsets, zone string, keys []*dns.DNSKEY) (*denial, er
 			}
 		}
 	}
+	if err := d.checkChain(); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// nsec3Params are the parameters of one NSEC3 chain (RFC 5155 §3.1).
+type nsec3Params struct {
+	hash uint8
+	iter uint16
+	salt string
+}
+
+// errBadChain: the NSEC or NSEC3 records of a proof cannot come from one
+// valid chain of the zone.
+var errBadChain = errors.New("inconsistent NSEC/NSEC3 chain")
+
+// checkChain rejects NSEC3 records that cannot be links of one chain: two
+// with the same owner hash but different next hashes, or an owner hash
+// strictly inside another record's span (RFC 5155 §8.3: a hash that both
+// matches and is covered means a collision or a forged record).
+func (d *denial) checkChain() error {
+	if len(d.nsec3) > maxProofSets*4 {
+		return fmt.Errorf("more than %d NSEC3 records", maxProofSets*4)
+	}
+	for i, a := range d.nsec3 {
+		ha, na := ownerHash(a), strings.ToUpper(a.NextDomain)
+		for j, b := range d.nsec3 {
+			if i == j {
+				continue
+			}
+			hb := ownerHash(b)
+			if hb == ha && strings.ToUpper(b.NextDomain) != na {
+				return fmt.Errorf("two NSEC3 records at hash %s with different next hashes: %w", ha, errBadChain)
+			}
+			if hb != ha && hb != na && inSpan(ha, na, hb) {
+				return fmt.Errorf("NSEC3 hash %s lies inside the span of NSEC3 %s: %w", hb, ha, errBadChain)
+			}
+		}
+	}
+	return nil
+}
+
+// inSpan reports whether hash h lies strictly between owner and next, the
+// last span of a chain wrapping around.
+func inSpan(owner, next, h string) bool {
+	if owner < next {
+		return owner < h && h < next
+	}
+	return h > owner || h < next
 }
 
 // mainDenial is the denial of the validated response's authority section
@@ -221,6 +300,9 @@ var errNoProof = errors.New("no NSEC or NSEC3 records")
 func (d *denial) fail(kind string, err error) (proof, error) {
 	if d.costly && len(d.nsec) == 0 {
 		return proof{kind: "NSEC3", insecure: fmt.Sprintf("NSEC3 with more than %d iterations (RFC 9276)", maxNSEC3Iterations)}, nil
+	}
+	if d.expandedProof {
+		err = fmt.Errorf("%w (NSEC/NSEC3 expanded from a wildcard prove nothing, RFC 4035 §5.3.4)", err)
 	}
 	return proof{kind: kind}, err
 }
@@ -434,11 +516,7 @@ func (d *denial) nsec3Cover(name string) *dns.NSEC3 {
 		if h == "" || owner == "" || h == owner {
 			continue
 		}
-		if owner < next {
-			if owner < h && h < next {
-				return n
-			}
-		} else if h > owner || h < next { // the last NSEC3 wraps around
+		if inSpan(owner, next, h) { // the last NSEC3 wraps around
 			return n
 		}
 	}
@@ -531,6 +609,14 @@ func (d *denial) nsec3NoData(name string, qtype uint16) (proof, error) {
 	// encloser exists without the type.
 	if w := d.nsec3Match(wildcard(ce)); w != nil && !hasType(w.TypeBitMap, qtype) && !hasType(w.TypeBitMap, dns.TypeCNAME) {
 		p.optOut = cover.Flags&1 != 0
+		return p, nil
+	}
+	if cover.Flags&1 != 0 {
+		// RFC 5155 §8.6 with erratum 3441, §9.2: an opt-out NSEC3 covering
+		// the next closer name may hide an unsigned delegation (and the
+		// empty non-terminals above it), whatever the type asked: the
+		// answer is insecure, not bogus.
+		p.optOut = true
 		return p, nil
 	}
 	return p, fmt.Errorf("no NSEC3 proves that %s has no %s", name, dns.TypeToString[qtype])

@@ -33,6 +33,31 @@
 // name itself does not exist (RFC 4035 §5.3.4, RFC 5155 §8.8). A CNAME chain
 // is secure when every link is, whichever zones the links live in.
 //
+// Supported: signature algorithms 8 (RSA/SHA-256), 10 (RSA/SHA-512), 13
+// (ECDSA P-256), 14 (ECDSA P-384) and 15 (Ed25519); DS digest types 2
+// (SHA-256) and 4 (SHA-384), 1 (SHA-1) only when no stronger digest is
+// there (RFC 4509 §3); NSEC3 hash 1 (SHA-1) up to 150 iterations (RFC 9276).
+// A zone whose DS records name only other algorithms or digests is
+// insecure (RFC 4035 §5.2, RFC 6840 §5.2); NSEC3 beyond the iteration limit
+// makes a denial insecure.
+//
+// The proof rules and the RFC each implements: NXDOMAIN and NODATA by NSEC
+// (RFC 4035 §5.4, RFC 6840 §4.1 for delegation and DNAME NSECs), by NSEC3
+// through the closest encloser (RFC 5155 §8.3–§8.7); an NSEC3 opt-out span
+// over the next closer name makes any answer insecure (RFC 5155 §8.6 with
+// erratum 3441, §9.2); one NSEC3 chain per proof, no mixed parameters or
+// colliding spans (RFC 5155 §7.1, §8.3); NSEC and NSEC3 records expanded
+// from a wildcard prove nothing (RFC 4035 §5.3.4, RFC 4592, CVE-2017-15105);
+// an NSEC's next name stays in its zone (RFC 4034 §4.1.1); a wildcard
+// answer needs proof of no exact match (RFC 4035 §5.3.4, RFC 5155 §8.8), a
+// DNAME cannot be one (RFC 6672 §5.3.1); a DS RRset is the parent's (RFC
+// 4034 §5), so a trust anchor does not cover the DS at its own name; a
+// CNAME synthesised from a DNAME is checked through the DNAME (RFC 6672
+// §5.3.1); a name below a proven insecure delegation is insecure even when
+// the parent's proof sits beside its answer (RFC 4035 §5.2, RFC 5155 §8.9).
+// A DS or DNSKEY fetch that fails (error, timeout, SERVFAIL) leaves the
+// answer indeterminate, never insecure.
+//
 // Each answer gets one of four verdicts: secure (a complete chain of trust),
 // insecure (an insecure delegation proven on the way, or only unsupported
 // algorithms), bogus (a signature, key or proof that should be there is

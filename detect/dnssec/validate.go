@@ -2,6 +2,7 @@ package dnssec
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -91,9 +92,9 @@ func (r *run) validate(ans *resolver.Answer) Result {
 		if it.synth {
 			continue
 		}
-		ss := signers(it.sigs, it.name)
+		ss := it.signers()
 		if len(ss) == 0 {
-			add(target{it.name, true})
+			add(target{it.zoneName(), true})
 		}
 		for _, s := range ss {
 			add(target{s, false})
@@ -103,7 +104,7 @@ func (r *run) validate(ans *resolver.Answer) Result {
 		if ss := denialSigners(auth, negName); len(ss) > 0 {
 			add(target{ss[0], false})
 		} else {
-			add(target{negName, true})
+			add(target{zoneOf(negName, qtype), true})
 		}
 	}
 	r.prefetch(targets)
@@ -147,10 +148,36 @@ func chase(answer *rrsets, qname string, qtype uint16) (items []item, negName st
 	name := qname
 	seen := map[string]bool{qname: true}
 	dnames := make(map[string]bool)
+	// fromDNAME marks an unsigned CNAME it at name, pointing to next, as
+	// synthesised when a DNAME of the answer produces exactly it, and
+	// adds that DNAME to the items: RFC 6672 §5.3.1, a CNAME synthesised
+	// from a DNAME is not signed; the DNAME is, and is validated instead.
+	fromDNAME := func(it *item, next string) {
+		if len(it.sigs) > 0 {
+			return
+		}
+		for d := parent(it.name); d != "."; d = parent(d) {
+			dk := rrKey{d, dns.TypeDNAME}
+			if dn := answer.sets[dk]; len(dn) == 1 && synthesize(it.name, d, dn[0].(*dns.DNAME).Target) == next {
+				if !dnames[d] {
+					dnames[d] = true
+					items = append(items, item{name: d, rrtype: dns.TypeDNAME, rrs: dn, sigs: answer.sigs[dk]})
+				}
+				it.synth = true
+				return
+			}
+		}
+	}
 	for links := 0; ; links++ {
 		k := rrKey{name, qtype}
 		if rrs := answer.sets[k]; len(rrs) > 0 {
-			return append(items, item{name: name, rrtype: qtype, rrs: rrs, sigs: answer.sigs[k]}), "", nil
+			it := item{name: name, rrtype: qtype, rrs: rrs, sigs: answer.sigs[k]}
+			if qtype == dns.TypeCNAME && len(rrs) == 1 {
+				// A CNAME query under a DNAME: the answer is the
+				// synthesised CNAME, checked through its DNAME.
+				fromDNAME(&it, dns.CanonicalName(rrs[0].(*dns.CNAME).Target))
+			}
+			return append(items, it), "", nil
 		}
 		k = rrKey{name, dns.TypeCNAME}
 		cn := answer.sets[k]
@@ -165,21 +192,7 @@ func chase(answer *rrsets, qname string, qtype uint16) (items []item, negName st
 		}
 		next := dns.CanonicalName(cn[0].(*dns.CNAME).Target)
 		it := item{name: name, rrtype: dns.TypeCNAME, rrs: cn, sigs: answer.sigs[k]}
-		if len(it.sigs) == 0 {
-			// RFC 6672 §5: a CNAME synthesised from a DNAME is not
-			// signed; the DNAME is, and must produce exactly this target.
-			for d := parent(name); d != "."; d = parent(d) {
-				dk := rrKey{d, dns.TypeDNAME}
-				if dn := answer.sets[dk]; len(dn) == 1 && synthesize(name, d, dn[0].(*dns.DNAME).Target) == next {
-					if !dnames[d] {
-						dnames[d] = true
-						items = append(items, item{name: d, rrtype: dns.TypeDNAME, rrs: dn, sigs: answer.sigs[dk]})
-					}
-					it.synth = true
-					break
-				}
-			}
-		}
+		fromDNAME(&it, next)
 		items = append(items, it)
 		if seen[next] {
 			return nil, "", fmt.Errorf("CNAME loop at %s", next)
@@ -226,22 +239,49 @@ func containsName(names []string, n string) bool {
 	return false
 }
 
+// signers returns the zones whose signatures over the item may count: for
+// a DS RRset only the parent side's (RFC 4034 §5, RFC 4035 §2.4: the DS
+// RRset of a zone cut is the parent's data; a DS signed by the child's own
+// keys, or vouched for by a trust anchor at the child, proves nothing).
+func (it item) signers() []string {
+	ss := signers(it.sigs, it.name)
+	if it.rrtype == dns.TypeDS {
+		ss = slices.DeleteFunc(ss, func(s string) bool { return s == it.name })
+	}
+	return ss
+}
+
+// zoneName is the name whose zone holds the item: its owner, or for a DS
+// RRset the parent of its owner (RFC 4034 §5).
+func (it item) zoneName() string {
+	return zoneOf(it.name, it.rrtype)
+}
+
+// zoneOf is the name whose zone answers name and qtype: name, or its parent
+// for DS (RFC 4034 §5: DS lives on the parent side of a zone cut).
+func zoneOf(name string, qtype uint16) string {
+	if qtype == dns.TypeDS && name != "." {
+		return parent(name)
+	}
+	return name
+}
+
 func (r *run) checkItem(it item, auth *rrsets) outcome {
 	what := it.name + " " + dns.TypeToString[it.rrtype]
 	if it.synth {
 		return outcome{verdict: Secure, reason: what + ": synthesised from a DNAME"}
 	}
-	ss := signers(it.sigs, it.name)
+	ss := it.signers()
 	if len(ss) == 0 {
 		// An unsigned RRset is fine only below a proven insecure
 		// delegation (RFC 4035 §5: everything in a signed zone is signed).
-		w := r.walk(it.name)
+		w := r.walk(it.zoneName())
 		switch {
 		case w.verdict == Insecure:
 			return outcome{Insecure, fmt.Sprintf("%s: unsigned, below insecure delegation %s", what, w.zone), w.links}
 		case w.verdict == Secure:
 			return outcome{Bogus, fmt.Sprintf("%s: RRSIG missing in signed zone %s", what, w.zone), w.links}
-		case w.verdict == Bogus && w.zone == it.name:
+		case w.verdict == Bogus && w.zone == it.zoneName():
 			return outcome{Bogus, fmt.Sprintf("%s: RRSIG missing (%s)", what, w.reason), w.links}
 		default:
 			return outcome{w.verdict, w.reason, w.links}
@@ -279,6 +319,12 @@ func (r *run) checkSigned(it item, zone string, auth *rrsets) outcome {
 		return outcome{bogusOrLimit(err), fmt.Sprintf("zone %s: %v", zone, err), w.links}
 	}
 	desc := fmt.Sprintf("%s: signed by %s (alg %d, key tag %d)", what, zone, sig.Algorithm, sig.KeyTag)
+	if it.rrtype == dns.TypeDNAME && expanded(sig, it.name) {
+		// RFC 6672 §5.3.1, RFC 4592 §4.4: a DNAME owned by a wildcard has
+		// undefined semantics; validators do not accept one expanded from
+		// a wildcard.
+		return outcome{Bogus, fmt.Sprintf("zone %s: %s expanded from wildcard %s: a DNAME cannot be synthesised from a wildcard", zone, what, wildcard(suffix(it.name, int(sig.Labels)))), w.links}
+	}
 	if expanded(sig, it.name) {
 		// RFC 4035 §5.3.4, RFC 5155 §8.8: a wildcard expansion is valid
 		// only with a proof that no closer name exists.
@@ -308,7 +354,7 @@ func (r *run) checkDenial(name string, qtype uint16, rcode int, auth *rrsets) ou
 	}
 	ss := denialSigners(auth, name)
 	if len(ss) == 0 {
-		w := r.walk(name)
+		w := r.walk(zoneOf(name, qtype))
 		switch {
 		case w.verdict == Insecure:
 			return outcome{Insecure, fmt.Sprintf("%s: %s, unsigned, below insecure delegation %s", what, claim, w.zone), w.links}
@@ -316,7 +362,7 @@ func (r *run) checkDenial(name string, qtype uint16, rcode int, auth *rrsets) ou
 			// RFC 4035 §5.4: a negative answer from a signed zone
 			// carries NSEC or NSEC3 proof.
 			return outcome{Bogus, fmt.Sprintf("%s: %s without signed NSEC/NSEC3 proof in signed zone %s", what, claim, w.zone), w.links}
-		case w.verdict == Bogus && w.zone == name:
+		case w.verdict == Bogus && w.zone == zoneOf(name, qtype):
 			return outcome{Bogus, fmt.Sprintf("%s: %s without signed proof (%s)", what, claim, w.reason), w.links}
 		default:
 			return outcome{w.verdict, w.reason, w.links}
@@ -349,6 +395,13 @@ func (r *run) checkDenial(name string, qtype uint16, rcode int, auth *rrsets) ou
 		}
 	}
 	if err != nil {
+		// RFC 4035 §5.2, RFC 5155 §8.9: the name may lie below a zone cut
+		// under the signer (a CNAME into an unsigned child, with the
+		// parent's proof of no DS beside the child's unsigned answer):
+		// find the cut for the name itself before calling it bogus.
+		if o := r.walk(zoneOf(name, qtype)); o.verdict == Insecure {
+			return outcome{Insecure, fmt.Sprintf("%s: %s, unsigned, below insecure delegation %s (%s)", what, claim, o.zone, o.reason), o.links}
+		}
 		return outcome{bogusOrLimit(err), fmt.Sprintf("zone %s: %s: %s not proven: %v", zone, what, claim, err), w.links}
 	}
 	switch {
