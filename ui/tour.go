@@ -209,10 +209,10 @@ func (t *tour) run() error {
 			t.ui(func() { l.onClose() })
 			return nil
 		},
-		func() error { return t.demo("srv.test", "") },
+		func() error { return t.demo("srvout.test", "") },
 		func() error { return t.shot("09-result-caveats-confirm") },
 		func() error {
-			t.ui(func() { t.u.result.onConfirm("mail.srv.test") })
+			t.ui(func() { t.u.result.onConfirm("mail.provider.test") })
 			return t.shot("09b-result-caveats-confirmed")
 		},
 		func() error { return t.demo("nostarttls.test", "") },
