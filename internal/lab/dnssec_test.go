@@ -35,7 +35,7 @@ func startLab(t *testing.T) *lab.Lab {
 var (
 	bogusZones    = []string{"badsig.test.", "sigexpired.test.", "wrongds.test.", "nodnskey.test."}
 	unsignedZones = func() []string {
-		zs := []string{"unsigned.test.", "unsigned.nsec3.test.", "unsigned.optout.test."}
+		zs := []string{"unsigned.test.", "unsigned.nsec3.test.", "unsigned.optout.test.", "child.ent.optout.test.", "unsigned.island.test."}
 		for _, s := range lab.Scenarios {
 			if s.Expect.DNSSEC == "insecure" {
 				zs = append(zs, s.Domain+".")
