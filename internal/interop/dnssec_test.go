@@ -109,6 +109,13 @@ var toolSplits = map[string]struct{ tool, says, why string }{
 			"RFC 5155 §9.2 (and Unbound, val_nsec3.c: \"if nc has optout then no AD flag set\") " +
 			"makes such a response insecure, BIND 9.18's validator marks the negative response secure " +
 			"(delv +vtrace: \"NSEC3 indicates optout ... nonexistence proof(s) found\")"},
+	"ent.optout.test. A": {"delv", "secure",
+		"NODATA at an empty non-terminal that has no NSEC3 of its own (it exists only because of the " +
+			"unsigned delegation child.ent.optout.test, RFC 5155 §7.1): NSD sends the closest encloser " +
+			"proof with an opt-out NSEC3 covering the next closer name; RFC 5155 §8.6 with erratum 3441 " +
+			"and §9.2 make it insecure for any query type, as Unbound does (val_nsec3.c, " +
+			"nsec3_do_prove_nodata: \"nc has optout\" → insecure), BIND 9.18's validator calls the " +
+			"negative response fully validated, as for the opt-out DS denial above"},
 }
 
 // parallel runs f(0..n-1) on at most 8 goroutines and waits for them.
