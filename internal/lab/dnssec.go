@@ -73,6 +73,8 @@ var DNSSECScenarios = []DNSSECScenario{
 	{"ent.optout.test.", "A", "insecure", dns.RcodeSuccess, "NODATA at an empty non-terminal made only by an unsigned delegation below it: no NSEC3 of its own, an opt-out NSEC3 covers the next closer name (RFC 5155 §8.6, erratum 3441)"},
 	{"host.wild.nsec3.test.", "TXT", "secure", dns.RcodeSuccess, "wildcard NODATA under NSEC3: closest encloser, next closer covered, the wildcard's NSEC3 without TXT (RFC 5155 §8.7)"},
 	{"host.wild.test.", "TXT", "secure", dns.RcodeSuccess, "wildcard-expanded TXT: RRSIG labels 2 and the NSEC proving no exact match (RFC 4035 §5.3.4)"},
+	{"www.dn.cname.test.", "A", "secure", dns.RcodeSuccess, "DNAME dn.cname.test → nsec3.test: the signed DNAME vouches for the synthesised, unsigned CNAME (RFC 6672 §5.3.1)"},
+	{"www.dn.cname.test.", "CNAME", "secure", dns.RcodeSuccess, "a CNAME query under a DNAME: the synthesised CNAME, validated through the signed DNAME (RFC 6672 §5.3.1)"},
 }
 
 // dnssecZone is a zone made for DNSSECScenarios.
@@ -116,6 +118,7 @@ var dnssecZones = []dnssecZone{
 		"to-unsigned.cname.test. 300 IN CNAME www.unsigned.test.",
 		"to-nxdomain.cname.test. 300 IN CNAME nosuch.nsec.test.",
 		"to-bogus.cname.test. 300 IN CNAME www.badsig.test.",
+		"dn.cname.test. 300 IN DNAME nsec3.test.",
 	}},
 	{"badsig.test.", zoneSpec{fault: faultBadSig, faultName: "www.badsig.test."}, []string{"www.badsig.test. 300 IN A 127.0.0.1"}},
 	{"sigexpired.test.", zoneSpec{fault: faultExpired}, []string{"www.sigexpired.test. 300 IN A 127.0.0.1"}},
