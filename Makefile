@@ -58,6 +58,7 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzReadMozilla$$' -fuzztime $(FUZZTIME) ./autoconfig/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadAutodiscover$$' -fuzztime $(FUZZTIME) ./autoconfig/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAddress$$' -fuzztime $(FUZZTIME) ./detect/
+	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./detect/dnssec/
 
 ## deps: what a fresh Debian machine lacks (gcc for -race; module download)
 deps:

@@ -22,6 +22,13 @@ const (
 	DANENone     = "none"
 	DANEInsecure = "insecure"
 	DANEBogus    = "bogus"
+	// DANEIndeterminate: DNSSEC validation of the host's addresses or of
+	// its TLSA RRset could not be completed (a DS or DNSKEY fetch, or the
+	// TLSA query itself, failed), so whether DANE applies is unknown. It
+	// is not insecure: nothing proved the zone unsigned (RFC 4035 §4.3,
+	// §5.5; RFC 7672 §2.2 treats such a lookup failure as a failure, never
+	// as "no TLSA").
+	DANEIndeterminate = "indeterminate"
 )
 
 // daneResult is the DANE outcome of one probed server.
@@ -127,16 +134,20 @@ func (r *run) lookupTLSA(ctx context.Context, host string, port int) tlsaAnswer 
 func (r *run) daneOf(host string, addrs *hostVerdict, res probe.Result, t tlsaAnswer) daneResult {
 	hv, ok := addrs.get()
 	switch {
-	case !ok || hv.Verdict == dnssec.Indeterminate:
+	case !ok: // an IP literal: no name, no DNSSEC
 		return daneResult{DANEInsecure, "the host's addresses could not be validated"}
+	case hv.Verdict == dnssec.Indeterminate: // RFC 4035 §4.3: neither secure nor insecure
+		return daneResult{DANEIndeterminate, "DNSSEC validation of the host's addresses could not be completed: " + hv.Reason}
 	case hv.Verdict == dnssec.Bogus:
 		return daneResult{DANEBogus, hv.Reason}
 	case hv.Verdict != dnssec.Secure:
 		return daneResult{DANEInsecure, "the host's addresses are not DNSSEC-signed, so TLSA records cannot be trusted (RFC 7672 §2.2)"}
-	case t.err != nil:
-		return daneResult{DANEInsecure, "TLSA lookup failed: " + t.err.Error()}
+	case t.err != nil: // RFC 7672 §2.2: a failed TLSA lookup is not "no TLSA"
+		return daneResult{DANEIndeterminate, "the TLSA lookup failed, DNSSEC validation could not be completed: " + t.err.Error()}
 	case t.val.Verdict == dnssec.Bogus:
 		return daneResult{DANEBogus, t.val.Reason}
+	case t.val.Verdict == dnssec.Indeterminate: // RFC 4035 §4.3: neither secure nor insecure
+		return daneResult{DANEIndeterminate, "DNSSEC validation of the TLSA records could not be completed: " + t.val.Reason}
 	case t.val.Verdict != dnssec.Secure:
 		return daneResult{DANEInsecure, "the TLSA records are not DNSSEC-signed"}
 	case len(t.records) == 0:

@@ -127,8 +127,9 @@ type ProbeReport struct {
 	TLSVersion  string      `json:"tls_version,omitempty"`
 	CipherSuite string      `json:"cipher_suite,omitempty"`
 	Cert        *CertReport `json:"cert,omitempty"`
-	// DANE is verified, mismatch, none, insecure or bogus (RFC 7672 §2.2);
-	// DANEDetail says why.
+	// DANE is verified, mismatch, none, insecure, bogus or indeterminate
+	// (RFC 7672 §2.2; indeterminate: DNSSEC validation could not be
+	// completed, never to be read as insecure); DANEDetail says why.
 	DANE         string   `json:"dane,omitempty"`
 	DANEDetail   string   `json:"dane_detail,omitempty"`
 	Capabilities []string `json:"capabilities,omitempty"`

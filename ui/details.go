@@ -160,6 +160,8 @@ func daneWords(s string) string {
 		return "not checked: the host's DNS is not signed"
 	case "bogus":
 		return "FAILED: the TLSA answer's signatures do not check out"
+	case "indeterminate":
+		return "not checked: DNSSEC validation could not be completed (a DNS lookup failed)"
 	}
 	return s
 }

@@ -23,9 +23,12 @@
 // bogus data too), and requires the three verdicts to agree, and to equal
 // the scenario's expectation (and our response code Unbound's). Where
 // Unbound and delv disagree with each other (toolSplits: delv calls the
-// opt-out DS denial of unsigned.optout.test secure, Unbound and RFC 5155
-// §9.2 insecure), the delv cell is reported as n/a, and its documented
-// verdict is still checked. Unbound's clock-skew allowance is an hour,
+// opt-out DS denial of unsigned.optout.test and the opt-out NODATA at the
+// empty non-terminal ent.optout.test secure, Unbound and RFC 5155 §8.6
+// (erratum 3441), §9.2 insecure; Unbound calls the CNAME query under the
+// DNAME dn.cname.test bogus, delv and RFC 6672 §5.3.1 secure), the odd
+// tool's cell is reported as n/a, and its documented verdict is still
+// checked. Unbound's clock-skew allowance is an hour,
 // since every process reads the same clock (see startUnbound).
 //
 // TestDANEAgreement matches every lab.DANECase with openssl s_client

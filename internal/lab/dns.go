@@ -130,6 +130,9 @@ func (z *zone) lookup(name string, qtype uint16) result {
 		}
 		return r
 	}
+	if r, ok := z.dname(name, qtype); ok {
+		return r
+	}
 	ce := z.closestEncloser(name)
 	wild := "*." + ce
 	if ce == "." {
@@ -160,6 +163,29 @@ func (z *zone) lookup(name string, qtype uint16) result {
 	r.rcode = dns.RcodeNameError
 	r.ns = append(z.rrset(z.apex, dns.TypeSOA, true), z.nxdomainProof(name, ce)...)
 	return r
+}
+
+// dname answers a name below a DNAME of the zone (RFC 6672 §3.1): the
+// signed DNAME RRset and the CNAME synthesised from it, unsigned (RFC 6672
+// §5.3.1), to be followed unless the CNAME itself was asked for.
+func (z *zone) dname(name string, qtype uint16) (result, bool) {
+	var r result
+	for n := parentName(name); n != z.apex && dns.IsSubDomain(z.apex, n); n = parentName(n) {
+		rrs := z.data[n][dns.TypeDNAME]
+		if len(rrs) == 0 {
+			continue
+		}
+		d := rrs[0].(*dns.DNAME)
+		prefix := strings.TrimSuffix(name, n)
+		target := dns.CanonicalName(prefix + d.Target)
+		r.answer = append(z.rrset(n, dns.TypeDNAME, true), &dns.CNAME{
+			Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeCNAME, Class: dns.ClassINET, Ttl: d.Hdr.Ttl}, Target: target})
+		if qtype != dns.TypeCNAME {
+			r.next = target
+		}
+		return r, true
+	}
+	return r, false
 }
 
 // closestEncloser is the deepest existing ancestor of name (RFC 4592

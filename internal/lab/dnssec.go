@@ -67,6 +67,14 @@ var DNSSECScenarios = []DNSSECScenario{
 	{"www.wrongds.test.", "A", "bogus", dns.RcodeSuccess, "the DS in test. matches no key of the zone"},
 	{"www.nodnskey.test.", "A", "bogus", dns.RcodeSuccess, "signed, DS in test., but no DNSKEY RRset"},
 	{"www.ed25519.test.", "A", "secure", dns.RcodeSuccess, "signed with Ed25519 (algorithm 15, RFC 8080)"},
+	// Shapes of issue 11 an authoritative server can serve.
+	{"to-child.island.test.", "A", "insecure", dns.RcodeSuccess, "CNAME from a signed NSEC zone into its own unsigned child: the NSEC at the delegation proves no DS (RFC 4035 §5.2)"},
+	{"to-child.optout.test.", "A", "insecure", dns.RcodeSuccess, "CNAME from an NSEC3 opt-out zone into its unsigned child, covered by an opt-out NSEC3 (RFC 5155 §8.9)"},
+	{"ent.optout.test.", "A", "insecure", dns.RcodeSuccess, "NODATA at an empty non-terminal made only by an unsigned delegation below it: no NSEC3 of its own, an opt-out NSEC3 covers the next closer name (RFC 5155 §8.6, erratum 3441)"},
+	{"host.wild.nsec3.test.", "TXT", "secure", dns.RcodeSuccess, "wildcard NODATA under NSEC3: closest encloser, next closer covered, the wildcard's NSEC3 without TXT (RFC 5155 §8.7)"},
+	{"host.wild.test.", "TXT", "secure", dns.RcodeSuccess, "wildcard-expanded TXT: RRSIG labels 2 and the NSEC proving no exact match (RFC 4035 §5.3.4)"},
+	{"www.dn.cname.test.", "A", "secure", dns.RcodeSuccess, "DNAME dn.cname.test → nsec3.test: the signed DNAME vouches for the synthesised, unsigned CNAME (RFC 6672 §5.3.1)"},
+	{"www.dn.cname.test.", "CNAME", "secure", dns.RcodeSuccess, "a CNAME query under a DNAME: the synthesised CNAME, validated through the signed DNAME (RFC 6672 §5.3.1)"},
 }
 
 // dnssecZone is a zone made for DNSSECScenarios.
@@ -88,7 +96,16 @@ var dnssecZones = []dnssecZone{
 		"*.wild.nsec3.test. 300 IN A 127.0.0.1",
 	}},
 	{"unsigned.nsec3.test.", zoneSpec{unsigned: true}, []string{"www.unsigned.nsec3.test. 300 IN A 127.0.0.1"}},
-	{"optout.test.", zoneSpec{nsec3: true, optOut: true, salt: "c0ffee"}, []string{"www.optout.test. 300 IN A 127.0.0.1"}},
+	{"optout.test.", zoneSpec{nsec3: true, optOut: true, salt: "c0ffee"}, []string{
+		"www.optout.test. 300 IN A 127.0.0.1",
+		"to-child.optout.test. 300 IN CNAME www.unsigned.optout.test.",
+	}},
+	{"child.ent.optout.test.", zoneSpec{unsigned: true}, []string{"www.child.ent.optout.test. 300 IN A 127.0.0.1"}},
+	{"island.test.", zoneSpec{}, []string{
+		"www.island.test. 300 IN A 127.0.0.1",
+		"to-child.island.test. 300 IN CNAME www.unsigned.island.test.",
+	}},
+	{"unsigned.island.test.", zoneSpec{unsigned: true}, []string{"www.unsigned.island.test. 300 IN A 127.0.0.1"}},
 	{"signed.optout.test.", zoneSpec{}, []string{"www.signed.optout.test. 300 IN A 127.0.0.1"}},
 	{"unsigned.optout.test.", zoneSpec{unsigned: true}, []string{"www.unsigned.optout.test. 300 IN A 127.0.0.1"}},
 	{"wild.test.", zoneSpec{}, []string{
@@ -101,6 +118,7 @@ var dnssecZones = []dnssecZone{
 		"to-unsigned.cname.test. 300 IN CNAME www.unsigned.test.",
 		"to-nxdomain.cname.test. 300 IN CNAME nosuch.nsec.test.",
 		"to-bogus.cname.test. 300 IN CNAME www.badsig.test.",
+		"dn.cname.test. 300 IN DNAME nsec3.test.",
 	}},
 	{"badsig.test.", zoneSpec{fault: faultBadSig, faultName: "www.badsig.test."}, []string{"www.badsig.test. 300 IN A 127.0.0.1"}},
 	{"sigexpired.test.", zoneSpec{fault: faultExpired}, []string{"www.sigexpired.test. 300 IN A 127.0.0.1"}},
