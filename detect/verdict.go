@@ -186,8 +186,28 @@ func judge(rep *Report, confirmed []string) {
 	in, out := Judge(rep, true, confirmed), Judge(rep, false, confirmed)
 	rep.IncomingVerdict, rep.IncomingReason = in.Verdict, in.Reason
 	rep.OutgoingVerdict, rep.OutgoingReason = out.Verdict, out.Reason
+	rep.Verdict, rep.Reason = JudgeReport(rep, confirmed)
+}
+
+// JudgeReport is the overall verdict of rep and its reason, with the hosts
+// the user vouched for (confirmed): the report's own verdict and reason are
+// JudgeReport with the run's Options.Confirmed. A front end that takes a
+// confirmation after the run calls it again, so that the banner and the
+// directions ([Judge]) never disagree.
+func JudgeReport(rep *Report, confirmed []string) (Verdict, string) {
+	in, out := Judge(rep, true, confirmed), Judge(rep, false, confirmed)
+	recIn, recOut := rep.Recommended()
+	recommended := map[string]bool{}
+	for _, s := range []*Server{recIn, recOut} {
+		if s != nil {
+			recommended[s.HostPort()] = true
+		}
+	}
 	worst := SeverityInfo
 	for _, w := range rep.Warnings {
+		if (w.Code == WarnNeedsConfirmation || w.Code == WarnSRVOutsideDomain) && recommended[w.Server] {
+			continue // judged per direction, with the user's confirmation
+		}
 		switch {
 		case w.Severity == SeverityDanger:
 			worst = SeverityDanger
@@ -199,30 +219,26 @@ func judge(rep *Report, confirmed []string) {
 	if domain == "" {
 		domain = rep.Domain
 	}
-	recIn, recOut := rep.Recommended()
 	switch {
 	case rep.Offline():
-		rep.Verdict = VerdictNone
-		rep.Reason = "The DNS server did not answer, so nothing could be looked up: check the network connection and the DNS server setting, then try again."
+		return VerdictNone, "The DNS server did not answer, so nothing could be looked up: check the network connection and the DNS server setting, then try again."
 	case worst == SeverityDanger || in.Verdict == VerdictUnsafe || out.Verdict == VerdictUnsafe:
-		rep.Verdict = VerdictUnsafe
-		rep.Reason = "Part of the settings failed the security checks: do not use them as they are."
 		switch {
 		case in.Verdict == VerdictNone && out.Verdict == VerdictNone:
-			rep.Reason = "No mail server could be used for " + domain + ", and a danger applies: read the warnings."
+			return VerdictUnsafe, "No mail server could be used for " + domain + ", and a danger applies: read the warnings."
 		case recIn == nil && recOut == nil:
-			rep.Reason = "Servers were found for " + domain + ", but none passed the security checks: your password and mail would not be protected."
+			return VerdictUnsafe, "Servers were found for " + domain + ", but none passed the security checks: your password and mail would not be protected."
 		}
+		return VerdictUnsafe, "Part of the settings failed the security checks: do not use them as they are."
 	case in.Verdict == VerdictNone && out.Verdict == VerdictNone:
-		rep.Verdict = VerdictNone
-		rep.Reason = "No source named a working mail server for " + domain + ": check the spelling of the address, or ask the provider for the server settings."
+		return VerdictNone, "No source named a working mail server for " + domain + ": check the spelling of the address, or ask the provider for the server settings."
 	case worst == SeverityWarning || in.Verdict != VerdictSecure || out.Verdict != VerdictSecure:
-		rep.Verdict = VerdictCaveats
-		rep.Reason = "The servers answered over TLS with a valid certificate, but read the notes before you use them."
-	default:
-		rep.Verdict = VerdictSecure
-		rep.Reason = "The servers answered over TLS with a valid certificate, and the settings come from sources tied to " + domain + "."
+		return VerdictCaveats, "The servers answered over TLS with a valid certificate, but read the notes before you use them."
 	}
+	if needs := func(s *Server) bool { return s != nil && NeedsConfirmation(s, rep.Domain) }; needs(recIn) || needs(recOut) {
+		return VerdictSecure, "The servers answered over TLS with a valid certificate, and you confirmed they are your provider's."
+	}
+	return VerdictSecure, "The servers answered over TLS with a valid certificate, and the settings come from sources tied to " + domain + "."
 }
 
 // nothingFound rewrites the warnings of a direction whose only candidates

@@ -67,6 +67,15 @@ func TestDirectionVerdicts(t *testing.T) {
 	if d := detect.Judge(rep, true, []string{"mail.provider.test"}); d.Verdict != detect.VerdictSecure {
 		t.Errorf("Judge(srvout.test, confirmed mail.provider.test) = %s (%s), want secure", d.Verdict, d.Reason)
 	}
+	// The overall verdict follows the same confirmation, so that a front
+	// end's banner never disagrees with its direction cards; without one it
+	// is the report's own.
+	if v, reason := detect.JudgeReport(rep, nil); v != rep.Verdict || reason != rep.Reason {
+		t.Errorf("JudgeReport(srvout.test, nil) = %s (%s), report says %s (%s)", v, reason, rep.Verdict, rep.Reason)
+	}
+	if v, reason := detect.JudgeReport(rep, []string{"mail.provider.test"}); v != detect.VerdictSecure || !strings.Contains(reason, "you confirmed") {
+		t.Errorf("JudgeReport(srvout.test, confirmed mail.provider.test) = %s (%s), want secure, saying it was confirmed", v, reason)
+	}
 	if rep.Version != 2 || detect.ReportVersion != 2 {
 		t.Errorf("report version = %d, want 2 (dnssec changed meaning, verdict fields added)", rep.Version)
 	}

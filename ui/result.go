@@ -20,6 +20,7 @@ type resultScreen struct {
 	s *session
 
 	tabs     *container.AppTabs
+	top      *fyne.Container // the verdict banner, rebuilt on change
 	settings *fyne.Container // the Settings tab's content, rebuilt on change
 	details  *detailsTab
 	export   *exportTab
@@ -38,6 +39,7 @@ func newResultScreen(u *UI, s *session) *resultScreen {
 
 func (r *resultScreen) buildUI() {
 	rep := r.s.rep
+	r.top = container.NewStack()
 	r.settings = container.NewStack()
 	r.details = newDetailsTab(r)
 	r.export = newExportTab(r)
@@ -54,14 +56,16 @@ func (r *resultScreen) buildUI() {
 	}
 	bar := container.NewBorder(widget.NewSeparator(), nil, nil, container.NewHBox(again, r.login), r.status)
 	r.refresh()
-	r.content = container.NewBorder(r.banner(), container.NewPadded(bar), nil, nil, r.tabs)
+	r.content = container.NewBorder(r.top, container.NewPadded(bar), nil, nil, r.tabs)
 }
 
-// banner is the verdict at the top: colour, icon and words together.
+// banner is the verdict at the top, with the user's confirmations so far:
+// colour, icon and words together.
 func (r *resultScreen) banner() fyne.CanvasObject {
 	rep := r.s.rep
-	l := verdictLevel(rep.Verdict)
-	title, sentence := verdictTitle(rep), rep.Reason
+	v, sentence := detect.JudgeReport(rep, r.s.confirmed)
+	l := verdictLevel(v)
+	title := verdictTitle(rep, v)
 	icon := levelIcon(l)
 	if rep.Offline() {
 		l, icon = levelCaveats, theme.NewColoredResource(theme.WarningIcon(), theme.ColorNameWarning)
@@ -80,9 +84,11 @@ func (r *resultScreen) banner() fyne.CanvasObject {
 	return centered(1200, container.NewPadded(tinted(levelColor(l), container.NewBorder(nil, nil, iconBox, nil, text))))
 }
 
-// refresh rebuilds the Settings tab, after a confirmation or a password
-// check changed what it shows.
+// refresh rebuilds the banner and the Settings tab, after a confirmation or
+// a password check changed what they show.
 func (r *resultScreen) refresh() {
+	r.top.Objects = []fyne.CanvasObject{r.banner()}
+	r.top.Refresh()
 	r.settings.Objects = []fyne.CanvasObject{container.NewVScroll(centered(1200, container.NewPadded(r.settingsBody())))}
 	r.settings.Refresh()
 }

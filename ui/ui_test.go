@@ -94,8 +94,8 @@ func TestCaveatsConfirmThenLogin(t *testing.T) {
 	if !h.has("You confirmed that mail.provider.test is your provider's server") {
 		t.Fatalf("no confirmation shown: %q", h.texts())
 	}
-	if h.has("Works, with caveats") && !h.has("Secure") {
-		t.Error("the cards did not take the confirmation into account")
+	if h.has("Works, with caveats") || !h.has("Secure — verified settings found") || !h.has("you confirmed they are your provider's") {
+		t.Errorf("the banner and the cards did not take the confirmation into account: %q", h.texts())
 	}
 	h.login(lab.Password)
 	h.waitText("Incoming (IMAP mail.provider.test): works, with user name alice@srvout.test")

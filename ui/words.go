@@ -53,17 +53,17 @@ func verdictLevel(v detect.Verdict) level {
 	}
 }
 
-// verdictTitle is the banner's title for the report's verdict; the
-// sentence under it is the report's reason, decided by the engine.
-func verdictTitle(rep *detect.Report) string {
+// verdictTitle is the banner's title for verdict v of rep; the sentence
+// under it is the reason the engine gives (detect.JudgeReport).
+func verdictTitle(rep *detect.Report, v detect.Verdict) string {
 	switch {
 	case rep.Offline():
 		return "Could not reach the network"
-	case rep.Verdict == detect.VerdictNone:
+	case v == detect.VerdictNone:
 		return "No mail settings found for " + displayDomain(rep)
-	case rep.Verdict == detect.VerdictSecure:
+	case v == detect.VerdictSecure:
 		return "Secure — verified settings found"
-	case rep.Verdict == detect.VerdictCaveats:
+	case v == detect.VerdictCaveats:
 		return "Works, with caveats"
 	}
 	if in, out := rep.Recommended(); in == nil && out == nil {
