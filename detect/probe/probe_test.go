@@ -665,8 +665,11 @@ func TestHappyEyeballs(t *testing.T) {
 		if r.Address != "127.0.0.1:"+itoa(port) {
 			t.Errorf("Address = %q", r.Address)
 		}
-		if gap := started["tcp4"].Sub(started["tcp6"]); gap < 250*time.Millisecond {
-			t.Errorf("IPv4 started %v after IPv6, want the 250ms attempt delay", gap)
+		// The 250 ms delay runs from the start of the IPv6 attempt, a moment
+		// before its dialer records the time: on a busy machine the gap seen
+		// here can be a little shorter. Starting IPv4 at once would be ~0.
+		if gap := started["tcp4"].Sub(started["tcp6"]); gap < 200*time.Millisecond {
+			t.Errorf("IPv4 started %v after IPv6, want about the 250ms attempt delay", gap)
 		}
 	})
 
