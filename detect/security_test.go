@@ -23,11 +23,18 @@ func runAll(t *testing.T, l *lab.Lab) map[string]*detect.Report {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	reps := map[string]*detect.Report{}
+	// A few runs at a time, each with a roomy deadline: every scenario at
+	// once on two busy cores under the race detector starved runs past the
+	// default 15 s deadline (go test -race -count=20 beside another suite).
+	slots := make(chan struct{}, 8)
 	for _, sc := range lab.Scenarios {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
 			o := l.DetectOptions()
+			o.Timeout = time.Minute
 			o.ProbeTimeout = 3 * time.Second // generous: the race detector and a busy CI slow handshakes
 			o.Exhaustive = true              // every source and probe, so every request is made
 			if sc.Local {
