@@ -170,6 +170,12 @@ func autodiscoverRedirectXML(action, target string) string {
 }
 
 // web adds a page; the servers start once the world is built.
+// autoconfig serves the provider autoconfig of domain d over https, naming
+// servers.
+func (l *Lab) autoconfig(d string, servers ...xs) {
+	l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d, servers...)})
+}
+
 func (l *Lab) web(scheme, host, path string, p page) {
 	if l.pages == nil {
 		l.pages = make(map[string]map[string]page)
@@ -276,8 +282,7 @@ var Scenarios = []Scenario{
 		About:  "signed SRV records name mail.D, https autoconfig names imap.D and smtp.D: the DNSSEC-signed answer wins, whichever arrives first",
 		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.srvwins.test:993/tls", Out: "mail.srvwins.test:465/tls", Trust: "dnssec"},
 		setup: func(l *Lab, d string) error {
-			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				xs{"imap", "imap." + d, 993, "SSL"}, xs{"smtp", "smtp." + d, 465, "SSL"})})
+			l.autoconfig(d, xs{"imap", "imap." + d, 993, "SSL"}, xs{"smtp", "smtp." + d, 465, "SSL"})
 			if err := l.mailHost("imap."+d, fault{}, imaps); err != nil {
 				return err
 			}
@@ -293,10 +298,9 @@ var Scenarios = []Scenario{
 		About:  "only https://autoconfig.D/mail/config-v1.1.xml, listing STARTTLS before implicit TLS",
 		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "imap.autoconfig.test:993/tls", Out: "smtp.autoconfig.test:465/tls", Trust: "https"},
 		setup: func(l *Lab, d string) error {
-			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				// STARTTLS listed first: RFC 8314 §3.3 still ranks implicit TLS first.
-				xs{"imap", "imap." + d, 143, "STARTTLS"}, xs{"imap", "imap." + d, 993, "SSL"},
-				xs{"smtp", "smtp." + d, 587, "STARTTLS"}, xs{"smtp", "smtp." + d, 465, "SSL"})})
+			// STARTTLS listed first: RFC 8314 §3.3 still ranks implicit TLS first.
+			l.autoconfig(d, xs{"imap", "imap." + d, 143, "STARTTLS"}, xs{"imap", "imap." + d, 993, "SSL"},
+				xs{"smtp", "smtp." + d, 587, "STARTTLS"}, xs{"smtp", "smtp." + d, 465, "SSL"})
 			if err := l.mailHost("imap."+d, fault{}, imaps, imapSTARTTLS); err != nil {
 				return err
 			}
@@ -410,8 +414,7 @@ var Scenarios = []Scenario{
 		About:  "SRV (unsigned) names srv.conflict.test, https autoconfig names imap.conflict.test: the better-trusted https wins",
 		Expect: Expect{Verdict: "secure", DNSSEC: "insecure", In: "imap.conflict.test:993/tls", Out: "imap.conflict.test:465/tls", Trust: "https"},
 		setup: func(l *Lab, d string) error {
-			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				xs{"imap", "imap." + d, 993, "SSL"}, xs{"smtp", "imap." + d, 465, "SSL"})})
+			l.autoconfig(d, xs{"imap", "imap." + d, 993, "SSL"}, xs{"smtp", "imap." + d, 465, "SSL"})
 			if err := l.mailHost("imap."+d, fault{}, imaps, submissions); err != nil {
 				return err
 			}
@@ -434,8 +437,7 @@ var Scenarios = []Scenario{
 		About:  "STARTTLS ports that do not offer STARTTLS (stripped or broken): nothing may be recommended",
 		Expect: Expect{Verdict: "unsafe", DNSSEC: "secure", Warnings: []string{"starttls-missing"}},
 		setup: func(l *Lab, d string) error {
-			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				xs{"imap", "mail." + d, 143, "STARTTLS"}, xs{"smtp", "mail." + d, 587, "STARTTLS"})})
+			l.autoconfig(d, xs{"imap", "mail." + d, 143, "STARTTLS"}, xs{"smtp", "mail." + d, 587, "STARTTLS"})
 			return l.mailHost("mail."+d, fault{noSTARTTLS: true}, imapSTARTTLS, submission)
 		},
 	},
@@ -444,8 +446,7 @@ var Scenarios = []Scenario{
 		About:  "servers present a certificate for another name",
 		Expect: Expect{Verdict: "unsafe", DNSSEC: "secure", Warnings: []string{"cert-name-mismatch"}},
 		setup: func(l *Lab, d string) error {
-			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})})
+			l.autoconfig(d, xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})
 			return l.mailHost("mail."+d, fault{certFor: "elsewhere.example"}, imaps, submissions)
 		},
 	},
@@ -454,8 +455,7 @@ var Scenarios = []Scenario{
 		About:  "servers present an expired certificate",
 		Expect: Expect{Verdict: "unsafe", DNSSEC: "secure", Warnings: []string{"cert-expired"}},
 		setup: func(l *Lab, d string) error {
-			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})})
+			l.autoconfig(d, xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})
 			return l.mailHost("mail."+d, fault{expired: true}, imaps, submissions)
 		},
 	},
@@ -477,8 +477,7 @@ var Scenarios = []Scenario{
 		About:  "the only servers speak plaintext, without STARTTLS",
 		Expect: Expect{Verdict: "unsafe", DNSSEC: "secure", Warnings: []string{"plaintext-only"}},
 		setup: func(l *Lab, d string) error {
-			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				xs{"imap", "mail." + d, 143, "plain"}, xs{"smtp", "mail." + d, 587, "plain"})})
+			l.autoconfig(d, xs{"imap", "mail." + d, 143, "plain"}, xs{"smtp", "mail." + d, 587, "plain"})
 			return l.mailHost("mail."+d, fault{plain: true}, imapSTARTTLS, submission)
 		},
 	},
@@ -487,8 +486,7 @@ var Scenarios = []Scenario{
 		About:  "the mail host has only an IPv6 address (AAAA ::1)",
 		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.v6.test:993/tls", Out: "mail.v6.test:465/tls", Trust: "https"},
 		setup: func(l *Lab, d string) error {
-			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})})
+			l.autoconfig(d, xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})
 			return l.mailHost("mail."+d, fault{ipv6Only: true}, imaps, submissions)
 		},
 	},

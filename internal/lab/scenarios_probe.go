@@ -9,8 +9,7 @@ var probeScenarios = []Scenario{
 		Expect: Expect{Verdict: "caveats", DNSSEC: "secure", In: "mail.injection.test:143/starttls", Out: "mail.injection.test:587/starttls", Trust: "https",
 			Warnings: []string{"starttls-injection"}},
 		setup: func(l *Lab, d string) error {
-			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				xs{"imap", "mail." + d, 143, "STARTTLS"}, xs{"smtp", "mail." + d, 587, "STARTTLS"})})
+			l.autoconfig(d, xs{"imap", "mail." + d, 143, "STARTTLS"}, xs{"smtp", "mail." + d, 587, "STARTTLS"})
 			return l.mailHost("mail."+d, fault{inject: "* OK [ALERT] injected before TLS\r\n"}, imapSTARTTLS, submission)
 		},
 	},
@@ -19,8 +18,7 @@ var probeScenarios = []Scenario{
 		About:  "the only servers advertise STARTTLS and refuse it when asked (IMAP NO, SMTP 454): the stripping signature",
 		Expect: Expect{Verdict: "unsafe", DNSSEC: "secure", Warnings: []string{"starttls-missing"}, Absent: []string{"probe-failed"}},
 		setup: func(l *Lab, d string) error {
-			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				xs{"imap", "mail." + d, 143, "STARTTLS"}, xs{"smtp", "mail." + d, 587, "STARTTLS"})})
+			l.autoconfig(d, xs{"imap", "mail." + d, 143, "STARTTLS"}, xs{"smtp", "mail." + d, 587, "STARTTLS"})
 			return l.mailHost("mail."+d, fault{refuseSTARTTLS: true}, imapSTARTTLS, submission)
 		},
 	},
@@ -29,8 +27,7 @@ var probeScenarios = []Scenario{
 		About:  "the autoconfig file names servers whose host names do not exist",
 		Expect: Expect{Verdict: "unsafe", DNSSEC: "secure", Warnings: []string{"host-not-found"}},
 		setup: func(l *Lab, d string) error {
-			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				xs{"imap", "gone." + d, 993, "SSL"}, xs{"smtp", "gone." + d, 465, "SSL"})})
+			l.autoconfig(d, xs{"imap", "gone." + d, 993, "SSL"}, xs{"smtp", "gone." + d, 465, "SSL"})
 			return nil
 		},
 	},
@@ -39,8 +36,7 @@ var probeScenarios = []Scenario{
 		About:  "the autoconfig file names a host that exists but listens on no mail port",
 		Expect: Expect{Verdict: "unsafe", DNSSEC: "secure", Warnings: []string{"connection-refused"}},
 		setup: func(l *Lab, d string) error {
-			l.web("https", "autoconfig."+d, autoconfigPath, page{body: mozillaXML(d,
-				xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})})
+			l.autoconfig(d, xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})
 			return l.mailHost("mail."+d, fault{})
 		},
 	},
