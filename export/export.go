@@ -69,7 +69,7 @@ var Formats = []Info{
 	{Apple, ".mobileconfig profile for iPhone, iPad and Mac (optionally signed)", ".mobileconfig", true, true, true},
 	{Autodiscover, "Autodiscover POX response: host it at autodiscover.DOMAIN for Outlook and Thunderbird", ".xml", true, false, false},
 	{QR, "PNG QR code for Thunderbird for Android (Import from Thunderbird desktop)", ".png", true, true, true},
-	{JSON, "the JSON report (contract version 1)", ".json", false, false, false},
+	{JSON, fmt.Sprintf("the JSON report (contract version %d)", detect.ReportVersion), ".json", false, false, false},
 	{HTML, "a self-contained HTML report for a helpdesk ticket", ".html", false, false, false},
 	{Zone, "DNS records to publish: SRV (RFC 6186/8314), TLSA 3 1 1, autoconfig/autodiscover names", ".zone", true, false, false},
 }
