@@ -1,6 +1,8 @@
 package detect
 
 import (
+	"github.com/mailsetup/mailsetup/i18n"
+
 	"errors"
 	"fmt"
 	"strings"
@@ -18,12 +20,30 @@ var ErrBadAddress = errors.New("detect: invalid email address")
 // empty"), for front ends to show as is.
 type AddressError struct {
 	Reason string
+	// Why is Reason as a catalogue message, for front ends that speak
+	// another language than English ([AddressError.Localize]).
+	Why i18n.Msg
+
+	sentinel error // nil: ErrBadAddress
 }
 
-func (e *AddressError) Error() string { return ErrBadAddress.Error() + ": " + e.Reason }
+// Localize is the reason in p's language.
+func (e *AddressError) Localize(p *i18n.Printer) string { return e.Why.Text(p) }
 
-// Unwrap returns ErrBadAddress.
-func (e *AddressError) Unwrap() error { return ErrBadAddress }
+// addressError is the error of a catalogue message, with its English reason.
+func addressError(m i18n.Msg) *AddressError {
+	return &AddressError{Reason: m.Text(nil), Why: m}
+}
+
+func (e *AddressError) Error() string { return e.Unwrap().Error() + ": " + e.Reason }
+
+// Unwrap returns ErrBadAddress, or ErrBadDomain for [ParseDomain].
+func (e *AddressError) Unwrap() error {
+	if e.sentinel != nil {
+		return e.sentinel
+	}
+	return ErrBadAddress
+}
 
 // Address is a normalised email address.
 type Address struct {
@@ -61,50 +81,50 @@ var idnaProfile = idna.New(
 // is wrong in words a user understands.
 func ParseAddress(s string) (Address, error) {
 	s = strings.TrimSpace(s)
-	bad := func(format string, args ...any) (Address, error) {
-		return Address{}, &AddressError{Reason: fmt.Sprintf(format, args...)}
+	bad := func(id string, kv ...any) (Address, error) {
+		return Address{}, addressError(i18n.M(id, kv...))
 	}
 	if s == "" {
-		return bad("the address is empty")
+		return bad("address.empty")
 	}
 	if !utf8.ValidString(s) {
-		return bad("the address is not valid UTF-8 text")
+		return bad("address.not-utf8")
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) || unicode.IsSpace(r) {
-			return bad("the address contains a space or control character (%U)", r)
+			return bad("address.space", "Char", fmt.Sprintf("%U", r))
 		}
 	}
 	switch n := strings.Count(s, "@"); {
 	case n == 0:
-		return bad("%q has no @: type the whole address, like name@example.org", s)
+		return bad("address.no-at", "Address", s)
 	case n > 1:
-		return bad("%q has %d @ signs; an address has exactly one", s, n)
+		return bad("address.many-at", "Address", s, "Count", n)
 	}
 	local, domain, _ := strings.Cut(s, "@")
 	if local == "" {
-		return bad("nothing before the @ in %q", s)
+		return bad("address.no-local", "Address", s)
 	}
 	if domain == "" {
-		return bad("nothing after the @ in %q", s)
+		return bad("address.no-domain", "Address", s)
 	}
 	if len(local) > 64 { // RFC 5321 §4.5.3.1.1
-		return bad("the part before the @ is %d bytes long; at most 64 are allowed", len(local))
+		return bad("address.local-too-long", "Length", len(local))
 	}
 	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
 		if !(strings.HasPrefix(local, `"`) && strings.HasSuffix(local, `"`)) {
-			return bad("the part before the @ has a misplaced dot")
+			return bad("address.local-dot")
 		}
 	}
 	if strings.HasPrefix(domain, "[") {
-		return bad("address literals like %q are not supported: use the domain name", domain)
+		return bad("address.literal", "Domain", domain)
 	}
 	ascii, uni, msg := parseDomain(domain)
-	if msg != "" {
-		return bad("%s", msg)
+	if msg.ID != "" {
+		return Address{}, addressError(msg)
 	}
 	if len(local)+1+len(ascii) > 254 { // RFC 5321 §4.5.3.1.3 path limit less the brackets
-		return bad("the address is longer than 254 bytes")
+		return bad("address.too-long")
 	}
 	return Address{LocalPart: local, Domain: ascii, DomainUnicode: uni}, nil
 }
@@ -118,25 +138,27 @@ var ErrBadDomain = errors.New("detect: invalid domain name")
 // wraps [ErrBadDomain] and says what is wrong in words a user understands.
 func ParseDomain(s string) (ascii, unicode string, err error) {
 	s = strings.TrimSpace(s)
-	bad := func(format string, args ...any) (string, string, error) {
-		return "", "", fmt.Errorf("%w: %s", ErrBadDomain, fmt.Sprintf(format, args...))
+	bad := func(m i18n.Msg) (string, string, error) {
+		e := addressError(m)
+		e.sentinel = ErrBadDomain
+		return "", "", e
 	}
 	switch {
 	case s == "":
-		return bad("the domain is empty")
+		return bad(i18n.M("domain.empty"))
 	case !utf8.ValidString(s):
-		return bad("the domain is not valid UTF-8 text")
+		return bad(i18n.M("domain.not-utf8"))
 	case strings.Contains(s, "@"):
-		return bad("%q is an address; give only the part after the @", s)
+		return bad(i18n.M("domain.is-address", "Domain", s))
 	}
 	for _, r := range s {
 		if isControlOrSpace(r) {
-			return bad("%q contains a space or control character (%U)", s, r)
+			return bad(i18n.M("domain.space", "Domain", s, "Char", fmt.Sprintf("%U", r)))
 		}
 	}
 	ascii, unicode, msg := parseDomain(s)
-	if msg != "" {
-		return bad("%s", msg)
+	if msg.ID != "" {
+		return bad(msg)
 	}
 	return ascii, unicode, nil
 }
@@ -144,39 +166,39 @@ func ParseDomain(s string) (ascii, unicode string, err error) {
 func isControlOrSpace(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }
 
 // parseDomain checks the domain of an address; msg says what is wrong.
-func parseDomain(domain string) (ascii, uni, msg string) {
+func parseDomain(domain string) (ascii, uni string, msg i18n.Msg) {
 	// The ideographic and full-width full stops separate labels too
 	// (UTS #46 §4 maps them to "."; RFC 3490 §3.1).
 	domain = labelSeparators.Replace(domain)
 	domain = strings.TrimSuffix(domain, ".")
 	if !strings.Contains(domain, ".") {
-		return "", "", fmt.Sprintf("the domain %q has no dot; type the full domain, like example.org", domain)
+		return "", "", i18n.M("domain.no-dot", "Domain", domain)
 	}
 	if len(domain) > 253 {
-		return "", "", fmt.Sprintf("the domain is %d bytes long; at most 253 are allowed", len(domain))
+		return "", "", i18n.M("domain.too-long", "Length", len(domain))
 	}
 	for _, label := range strings.Split(domain, ".") {
 		if label == "" {
-			return "", "", fmt.Sprintf("the domain %q has an empty label (two dots in a row?)", domain)
+			return "", "", i18n.M("domain.empty-label", "Domain", domain)
 		}
 		if len(label) > 63 { // RFC 1035 §2.3.4
-			return "", "", fmt.Sprintf("the domain label %q is longer than 63 bytes", label)
+			return "", "", i18n.M("domain.label-too-long", "Label", label)
 		}
 	}
 	ascii, err := idnaProfile.ToASCII(domain)
 	if err != nil {
-		return "", "", fmt.Sprintf("the domain %q is not a valid domain name: %v", domain, err)
+		return "", "", i18n.M("domain.invalid", "Domain", domain, "Detail", err.Error())
 	}
 	ascii = strings.ToLower(ascii)
 	if len(ascii) > 253 {
-		return "", "", fmt.Sprintf("the domain is %d bytes long; at most 253 are allowed", len(ascii))
+		return "", "", i18n.M("domain.too-long", "Length", len(ascii))
 	}
 	for _, label := range strings.Split(ascii, ".") {
 		if len(label) > 63 { // RFC 1035 §2.3.4
-			return "", "", fmt.Sprintf("the domain label %q is longer than 63 bytes", label)
+			return "", "", i18n.M("domain.label-too-long", "Label", label)
 		}
 		if !validLabel(label) {
-			return "", "", fmt.Sprintf("the domain label %q may only contain letters, digits and hyphens, and not start or end with a hyphen", label)
+			return "", "", i18n.M("domain.label-chars", "Label", label)
 		}
 	}
 	uni, err = idnaProfile.ToUnicode(ascii)
@@ -188,13 +210,12 @@ func parseDomain(domain string) (ascii, uni, msg string) {
 			return "", "", bad2008(domain, r)
 		}
 	}
-	return ascii, uni, ""
+	return ascii, uni, i18n.Msg{}
 }
 
 // bad2008 says why a domain with a code point IDNA 2008 refuses is bad.
-func bad2008(domain string, r rune) string {
-	return fmt.Sprintf("the domain %q contains %q (%U): domain names hold letters, digits and hyphens of any script, not symbols or emoji (IDNA 2008, RFC 5892)",
-		domain, string(r), r)
+func bad2008(domain string, r rune) i18n.Msg {
+	return i18n.M("domain.idna2008", "Domain", domain, "Char", string(r), "Code", fmt.Sprintf("%U", r))
 }
 
 var labelSeparators = strings.NewReplacer("\u3002", ".", "\uFF0E", ".", "\uFF61", ".")

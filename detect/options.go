@@ -12,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailsetup/mailsetup/detect/resolver"
+	"github.com/mailsetup/mailsetup/i18n"
 )
 
 // DefaultISPDB is Mozilla's ISP database, the default base URL of the ispdb
@@ -84,6 +85,9 @@ type Options struct {
 	Logger *slog.Logger
 	// OnEvent, when set, receives progress events one at a time.
 	OnEvent func(Event)
+	// Printer says the report's sentences (warnings, reasons) in its
+	// language; nil means English. The report's codes stay English.
+	Printer *i18n.Printer
 }
 
 func (o *Options) withDefaults() (Options, error) {

@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect/probe"
+	"github.com/mailsetup/mailsetup/i18n"
 )
 
 // ranked returns the candidates of one direction, best first. Deferred
@@ -173,6 +173,7 @@ func probeReport(res probe.Result) ProbeReport {
 func (r *run) report() *Report {
 	rep := &Report{
 		Version:       ReportVersion,
+		Lang:          string(r.o.Printer.Lang()),
 		Address:       r.addr.String(),
 		Domain:        r.addr.Domain,
 		DomainUnicode: r.addr.DomainUnicode,
@@ -219,17 +220,16 @@ func (r *run) report() *Report {
 			}
 		}
 		slices.Sort(names)
-		rep.Warnings = append(rep.Warnings, Warning{Code: WarnDNSSECBogus, Severity: SeverityDanger,
-			Message: fmt.Sprintf("DNS answers failed DNSSEC validation and were not used: %s. Why: %s. Someone may be forging DNS answers, or the zone's signatures are broken.",
-				strings.Join(names, ", "), strings.Join(reasons, "; ")),
-			Fix: "Do not trust settings found now; try another network. Admins: re-sign the zone and check the DS record at the parent (e.g. with delv or dnsviz)."})
+		rep.Warnings = append(rep.Warnings, newWarning(rep, WarnDNSSECBogus, SeverityDanger,
+			i18n.M("warn.dnssec-bogus.message", "Names", strings.Join(names, ", "), "Detail", strings.Join(reasons, "; ")),
+			i18n.M("warn.dnssec-bogus.fix")))
 	}
 	if dead, err := r.dns.dead(); dead {
 		if in, out := rep.Recommended(); in == nil && out == nil {
 			offline(rep, err)
 		}
 	}
-	judge(rep, r.o.Confirmed)
+	rep.Localize(r.o.Printer, r.o.Confirmed)
 	return rep
 }
 

@@ -1,6 +1,9 @@
 package detect
 
-import "github.com/mailsetup/mailsetup/autoconfig"
+import (
+	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/i18n"
+)
 
 // ReportVersion is the version of the JSON contract of [Report]. It changes
 // only when a field changes meaning or disappears; new fields keep it.
@@ -239,14 +242,23 @@ type Warning struct {
 	Code     string   `json:"code"`
 	Severity Severity `json:"severity"`
 	Server   string   `json:"server,omitempty"`
-	Message  string   `json:"message"`
-	Fix      string   `json:"fix,omitempty"`
+	// Message and Fix are in the report's language ([Report.Lang]).
+	Message string `json:"message"`
+	Fix     string `json:"fix,omitempty"`
+
+	// msg and fix are the catalogue messages Message and Fix are rendered
+	// from, so that [Report.Localize] can say them in another language;
+	// nil in a report read back from JSON.
+	msg, fix i18n.Text
 }
 
 // Report is the result of a detection: what every front end and exporter
 // reads. Its JSON form is the contract documented in the README.
 type Report struct {
-	Version       int     `json:"version"`
+	Version int `json:"version"`
+	// Lang is the language of the report's sentences (message, fix,
+	// reason): "en" or "fr". The codes are English in every language.
+	Lang          string  `json:"lang"`
 	Address       string  `json:"address"`
 	Domain        string  `json:"domain"`
 	DomainUnicode string  `json:"domain_unicode,omitempty"`
@@ -270,6 +282,28 @@ type Report struct {
 	Incoming []Server       `json:"incoming"`
 	Outgoing []Server       `json:"outgoing"`
 	Warnings []Warning      `json:"warnings"`
+}
+
+// printer is the printer of the report's language.
+func (r *Report) printer() *i18n.Printer { return i18n.New(i18n.Lang(r.Lang)) }
+
+// Localize says the report's sentences in p's language (nil: English):
+// every warning's message and fix, and the verdicts' reasons (judged
+// again, with the hosts the user confirmed), and sets [Report.Lang]. The
+// app calls it when the user switches language after a run. Warnings of a
+// report read back from JSON keep their text.
+func (r *Report) Localize(p *i18n.Printer, confirmed []string) {
+	r.Lang = string(p.Lang())
+	for i := range r.Warnings {
+		w := &r.Warnings[i]
+		if w.msg != nil {
+			w.Message = w.msg.Text(p)
+		}
+		if w.fix != nil {
+			w.Fix = w.fix.Text(p)
+		}
+	}
+	judge(r, confirmed)
 }
 
 // Recommended returns the recommended incoming and outgoing servers, nil

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect/dnssec"
 	"github.com/mailsetup/mailsetup/detect/resolver"
+	"github.com/mailsetup/mailsetup/i18n"
 )
 
 // This file holds the one judgement of a report: which servers need the
@@ -99,9 +99,10 @@ type Direction struct {
 // are the hosts the user vouched for; the report's own incoming_verdict and
 // outgoing_verdict are Judge with the run's Options.Confirmed.
 func Judge(rep *Report, incoming bool, confirmed []string) Direction {
-	list, dir := rep.Outgoing, "sending"
+	p := rep.printer()
+	list, dir := rep.Outgoing, p.T("dir.for.outgoing")
 	if incoming {
-		list, dir = rep.Incoming, "receiving"
+		list, dir = rep.Incoming, p.T("dir.for.incoming")
 	}
 	hostports := map[string]bool{}
 	for i := range list {
@@ -109,16 +110,16 @@ func Judge(rep *Report, incoming bool, confirmed []string) Direction {
 	}
 	switch {
 	case rep.Offline():
-		return Direction{Verdict: VerdictNone, Reason: "The DNS server did not answer, so nothing could be looked up."}
+		return Direction{Verdict: VerdictNone, Reason: p.T("reason.dir.offline")}
 	case len(list) == 0:
-		return Direction{Verdict: VerdictNone, Reason: fmt.Sprintf("No source named a server for %s mail.", dir)}
+		return Direction{Verdict: VerdictNone, Reason: p.T("reason.dir.none", "Dir", dir)}
 	case guessedOnly(list):
-		return Direction{Verdict: VerdictNone, Reason: fmt.Sprintf("Nothing was published for %s mail, and no usual server name worked.", dir)}
+		return Direction{Verdict: VerdictNone, Reason: p.T("reason.dir.guessed-only", "Dir", dir)}
 	case !list[0].Recommended:
-		d := Direction{Verdict: VerdictUnsafe, Reason: "No server passed the security checks."}
+		d := Direction{Verdict: VerdictUnsafe, Reason: p.T("reason.dir.unsafe")}
 		for _, w := range rep.Warnings {
 			if w.Severity == SeverityDanger && hostports[w.Server] {
-				d.Reason = warningSummary(w)
+				d.Reason = warningSummary(p, w)
 				break
 			}
 		}
@@ -135,22 +136,22 @@ func Judge(rep *Report, incoming bool, confirmed []string) Direction {
 		case w.Code == WarnNeedsConfirmation || w.Code == WarnSRVOutsideDomain:
 			// judged below from the trust rule and the user's confirmation
 		case w.Severity == SeverityDanger:
-			return Direction{Verdict: VerdictUnsafe, Reason: warningSummary(w), Server: s}
+			return Direction{Verdict: VerdictUnsafe, Reason: warningSummary(p, w), Server: s}
 		case w.Severity == SeverityWarning && d.Verdict == VerdictSecure:
-			d.Verdict, d.Reason = VerdictCaveats, warningSummary(w)
+			d.Verdict, d.Reason = VerdictCaveats, warningSummary(p, w)
 		case w.Severity == SeverityInfo && note == "":
-			note = warningSummary(w)
+			note = warningSummary(p, w)
 		}
 	}
 	confirmedHost := slices.ContainsFunc(confirmed, func(h string) bool { return strings.EqualFold(strings.TrimSuffix(h, "."), s.Host) })
 	switch {
 	case NeedsConfirmation(s, rep.Domain) && !confirmedHost:
 		d.Verdict = VerdictCaveats
-		d.Reason = fmt.Sprintf("The connection was verified, but the name %s comes only from %s: confirm it is your provider's server.", s.Host, trustPhrase(s.Trust))
+		d.Reason = p.T("reason.dir.confirm", "Host", s.Host, "Trust", TrustPhrase(s.Trust))
 	case d.Verdict == VerdictSecure:
-		d.Reason = verifiedSentence(s)
+		d.Reason = verifiedSentence(p, s)
 		if NeedsConfirmation(s, rep.Domain) {
-			d.Reason = fmt.Sprintf("Verified %s; you confirmed that %s is your provider's server.", tlsName(s), s.Host)
+			d.Reason = p.T("reason.dir.confirmed", "TLS", tlsName(s), "Host", s.Host)
 		}
 		if note != "" {
 			d.Reason += " " + note
@@ -219,26 +220,27 @@ func JudgeReport(rep *Report, confirmed []string) (Verdict, string) {
 	if domain == "" {
 		domain = rep.Domain
 	}
+	p := rep.printer()
 	switch {
 	case rep.Offline():
-		return VerdictNone, "The DNS server did not answer, so nothing could be looked up: check the network connection and the DNS server setting, then try again."
+		return VerdictNone, p.T("reason.offline")
 	case worst == SeverityDanger || in.Verdict == VerdictUnsafe || out.Verdict == VerdictUnsafe:
 		switch {
 		case in.Verdict == VerdictNone && out.Verdict == VerdictNone:
-			return VerdictUnsafe, "No mail server could be used for " + domain + ", and a danger applies: read the warnings."
+			return VerdictUnsafe, p.T("reason.unsafe.nothing-usable", "Domain", domain)
 		case recIn == nil && recOut == nil:
-			return VerdictUnsafe, "Servers were found for " + domain + ", but none passed the security checks: your password and mail would not be protected."
+			return VerdictUnsafe, p.T("reason.unsafe.none-passed", "Domain", domain)
 		}
-		return VerdictUnsafe, "Part of the settings failed the security checks: do not use them as they are."
+		return VerdictUnsafe, p.T("reason.unsafe.part")
 	case in.Verdict == VerdictNone && out.Verdict == VerdictNone:
-		return VerdictNone, "No source named a working mail server for " + domain + ": check the spelling of the address, or ask the provider for the server settings."
+		return VerdictNone, p.T("reason.none", "Domain", domain)
 	case worst == SeverityWarning || in.Verdict != VerdictSecure || out.Verdict != VerdictSecure:
-		return VerdictCaveats, "The servers answered over TLS with a valid certificate, but read the notes before you use them."
+		return VerdictCaveats, p.T("reason.caveats")
 	}
 	if needs := func(s *Server) bool { return s != nil && NeedsConfirmation(s, rep.Domain) }; needs(recIn) || needs(recOut) {
-		return VerdictSecure, "The servers answered over TLS with a valid certificate, and you confirmed they are your provider's."
+		return VerdictSecure, p.T("reason.secure.confirmed")
 	}
-	return VerdictSecure, "The servers answered over TLS with a valid certificate, and the settings come from sources tied to " + domain + "."
+	return VerdictSecure, p.T("reason.secure", "Domain", domain)
 }
 
 // nothingFound rewrites the warnings of a direction whose only candidates
@@ -248,9 +250,9 @@ func JudgeReport(rep *Report, confirmed []string) (Verdict, string) {
 // warning (DESIGN.md: guessed candidates that fail are "nothing found").
 func nothingFound(rep *Report) {
 	for _, in := range []bool{true, false} {
-		list, code, dir := rep.Outgoing, WarnNoOutgoing, "outgoing"
+		list, code, dir := rep.Outgoing, WarnNoOutgoing, direction(false)
 		if in {
-			list, code, dir = rep.Incoming, WarnNoIncoming, "incoming"
+			list, code, dir = rep.Incoming, WarnNoIncoming, direction(true)
 		}
 		if !guessedOnly(list) {
 			continue
@@ -263,9 +265,9 @@ func nothingFound(rep *Report) {
 		}
 		// Their probe outcomes stay in the server list, for the helpdesk.
 		rep.Warnings = slices.DeleteFunc(rep.Warnings, func(w Warning) bool { return guessed[w.Server] })
-		rep.Warnings = append(rep.Warnings, Warning{Code: code, Severity: SeverityWarning,
-			Message: fmt.Sprintf("No source named an %s mail server for %s, and none of the usual server names that exist passed the checks (%s).", dir, rep.Domain, strings.Join(hosts, ", ")),
-			Fix:     "Ask the provider for the server settings; as the domain's admin, publish SRV records (RFC 6186, RFC 8314) or an autoconfig file."})
+		rep.Warnings = append(rep.Warnings, newWarning(rep, code, SeverityWarning,
+			i18n.M("warn.no-server.guessed-message", "Dir", dir, "Domain", rep.Domain, "Hosts", strings.Join(hosts, ", ")),
+			i18n.M("warn.no-server.fix")))
 	}
 }
 
@@ -274,66 +276,51 @@ func nothingFound(rep *Report) {
 // happened.
 func offline(rep *Report, resolverErr error) {
 	rep.Warnings = slices.DeleteFunc(rep.Warnings, func(w Warning) bool { return w.Code == WarnNoIncoming || w.Code == WarnNoOutgoing })
-	msg := "Every DNS query failed, so nothing about the domain could be looked up."
+	msg := i18n.M("warn.dns-failed.message")
 	if resolverErr != nil {
-		msg = fmt.Sprintf("Every DNS query failed, so nothing about the domain could be looked up (%v).", resolverErr)
+		msg = i18n.M("warn.dns-failed.message-detail", "Detail", resolverErr.Error())
 	}
-	rep.Warnings = append(rep.Warnings, Warning{Code: WarnDNSFailed, Severity: SeverityWarning, Message: msg,
-		Fix: "Check the network connection and the DNS server setting (mailprobe --resolver, the app's Settings), then try again."})
+	rep.Warnings = append(rep.Warnings, newWarning(rep, WarnDNSFailed, SeverityWarning, msg, i18n.M("warn.dns-failed.fix")))
 }
 
 // warningSummary is a warning in one sentence, for a verdict's reason.
-func warningSummary(w Warning) string {
-	switch w.Code {
-	case WarnSTARTTLSMissing:
-		return "The server did not offer encryption (STARTTLS): either it has none, or someone on the network removed it to read your password."
-	case WarnPlaintextOnly:
-		return "The only servers found are unencrypted: your password and mail would cross the network in the clear."
-	case WarnCertNameMismatch:
-		return "The server's certificate is for another name, so it may be an impostor."
-	case WarnCertExpired:
-		return "The server's certificate has expired, so the connection cannot be trusted."
-	case WarnCertInvalid:
-		return "The server's certificate is not trusted, so the connection cannot be trusted."
-	case WarnDNSSECBogus:
-		return "The domain's DNS signatures do not check out: its answers may have been tampered with."
-	case WarnDANEMismatch:
-		return "The server's key is not the one the domain published (DANE): someone may be intercepting the connection."
-	case WarnImplicitTLSUnavailable:
-		return "Only STARTTLS was verified: set the client's security to STARTTLS (required), never \"if available\"."
+func warningSummary(p *i18n.Printer, w Warning) string {
+	ids := map[string]string{
+		WarnSTARTTLSMissing:        "summary.starttls-missing",
+		WarnPlaintextOnly:          "summary.plaintext-only",
+		WarnCertNameMismatch:       "summary.cert-name-mismatch",
+		WarnCertExpired:            "summary.cert-expired",
+		WarnCertInvalid:            "summary.cert-invalid",
+		WarnDNSSECBogus:            "summary.dnssec-bogus",
+		WarnDANEMismatch:           "summary.dane-mismatch",
+		WarnImplicitTLSUnavailable: "summary.implicit-tls-unavailable",
+	}
+	if id, ok := ids[w.Code]; ok {
+		return p.T(id)
 	}
 	// The first sentence of the message.
 	msg := w.Message
+	if w.msg != nil {
+		msg = w.msg.Text(p)
+	}
 	if i := strings.Index(msg, ". "); i >= 0 {
 		msg = msg[:i+1]
 	}
 	return msg
 }
 
-// trustPhrase says where settings of a trust level come from.
-func trustPhrase(t Trust) string {
-	switch t {
-	case TrustLocal:
-		return "your own settings folder"
-	case TrustDNSSEC:
-		return "DNSSEC-signed DNS records"
-	case TrustHTTPS:
-		return "the provider's own web site (https)"
-	case TrustISPDB:
-		return "the ISP database"
-	case TrustDNS:
-		return "unsigned DNS records"
-	case TrustMX:
-		return "the provider that receives the domain's mail (MX)"
-	case TrustRedirect:
-		return "a redirect to another domain"
-	case TrustInsecure:
-		return "an unencrypted web page (http)"
-	case TrustGuess:
-		return "a guess from common server names"
-	default:
-		return string(t)
+// TrustPhrase says where settings of a trust level come from, for a
+// sentence: "the provider's own web site (https)".
+func TrustPhrase(t Trust) i18n.Text {
+	ids := map[Trust]string{
+		TrustLocal: "trust.phrase.local", TrustDNSSEC: "trust.phrase.dnssec", TrustHTTPS: "trust.phrase.https",
+		TrustISPDB: "trust.phrase.ispdb", TrustDNS: "trust.phrase.dns", TrustMX: "trust.phrase.mx",
+		TrustRedirect: "trust.phrase.redirect", TrustInsecure: "trust.phrase.insecure", TrustGuess: "trust.phrase.guess",
 	}
+	if id, ok := ids[t]; ok {
+		return i18n.M(id)
+	}
+	return i18n.Plain(t)
 }
 
 func tlsName(s *Server) string {
@@ -344,12 +331,12 @@ func tlsName(s *Server) string {
 }
 
 // verifiedSentence says what was verified about a server.
-func verifiedSentence(s *Server) string {
+func verifiedSentence(p *i18n.Printer, s *Server) string {
 	name := s.Host
 	if c := s.Probe.Cert; c != nil && c.MatchedName != "" {
 		name = c.MatchedName
 	}
-	return fmt.Sprintf("Verified: %s with a valid certificate for %s; the settings come from %s.", tlsName(s), name, trustPhrase(s.Trust))
+	return p.T("reason.dir.verified", "TLS", tlsName(s), "Name", name, "Trust", TrustPhrase(s.Trust))
 }
 
 // dnssecStatus is the report's dnssec field: the weakest verdict on the

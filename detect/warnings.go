@@ -1,12 +1,12 @@
 package detect
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect/probe"
+	"github.com/mailsetup/mailsetup/i18n"
 )
 
 // Warning codes of the report contract. Each is documented, with its
@@ -50,21 +50,29 @@ const (
 	WarnTLSFailed = "tls-failed"
 )
 
+// newWarning is a warning whose message and fix are said in the report's
+// language, and kept as catalogue messages for [Report.Localize].
+func newWarning(rep *Report, code string, sev Severity, msg, fix i18n.Text) Warning {
+	p := rep.printer()
+	return Warning{Code: code, Severity: sev, Message: msg.Text(p), Fix: fix.Text(p), msg: msg, fix: fix}
+}
+
 // failureIs reports whether a probe failed with the kind k.
 func failureIs(p ProbeReport, k *probe.Kind) bool { return p.Failure == k.Code() }
 
-func direction(in bool) string {
+// direction names a direction inside a warning's sentence ("incoming").
+func direction(in bool) i18n.Msg {
 	if in {
-		return "incoming"
+		return i18n.M("dir.incoming")
 	}
-	return "outgoing"
+	return i18n.M("dir.outgoing")
 }
 
 // warnings derives the report's warnings from its ranked lists.
 func warnings(rep *Report) []Warning {
 	ws := []Warning{}
-	add := func(code string, sev Severity, s *Server, msg, fix string) {
-		w := Warning{Code: code, Severity: sev, Message: msg, Fix: fix}
+	add := func(code string, sev Severity, s *Server, msg, fix i18n.Text) {
+		w := newWarning(rep, code, sev, msg, fix)
 		if s != nil {
 			w.Server = s.HostPort()
 		}
@@ -82,24 +90,24 @@ func warnings(rep *Report) []Warning {
 				code = WarnNoIncoming
 			}
 			add(code, SeverityWarning, nil,
-				fmt.Sprintf("No source named an %s mail server for %s.", dir, rep.Domain),
-				"Ask the provider for the server settings; as the domain's admin, publish SRV records (RFC 6186, RFC 8314) or an autoconfig file.")
+				i18n.M("warn.no-server.message", "Dir", dir, "Domain", rep.Domain),
+				i18n.M("warn.no-server.fix"))
 			continue
 		}
 		top := &list[0]
 		if top.Recommended {
 			if top.Security == autoconfig.STARTTLS {
 				add(WarnImplicitTLSUnavailable, SeverityInfo, top,
-					fmt.Sprintf("No %s server with implicit TLS could be verified; %s uses STARTTLS, which a mail client must require so that it cannot be stripped.", dir, top.HostPort()),
-					"Set the client's security to STARTTLS (never \"if available\"). Providers: offer implicit TLS (IMAP 993, POP3 995, submission 465) as RFC 8314 §3 asks, and publish _imaps/_submissions SRV records.")
+					i18n.M("warn.implicit-tls-unavailable.message", "Dir", dir, "Server", top.HostPort()),
+					i18n.M("warn.implicit-tls-unavailable.fix"))
 			}
 			if NeedsConfirmation(top, rep.Domain) && !(!in && confirmed(ws, top.Host)) {
 				if in && len(rep.Outgoing) > 0 && rep.Outgoing[0].Recommended && rep.Outgoing[0].Host == top.Host {
-					dir = "incoming and outgoing"
+					dir = i18n.M("dir.both")
 				}
 				add(WarnNeedsConfirmation, SeverityWarning, top,
-					fmt.Sprintf("The %s settings point to %s and come only from a source of trust %q (%s): nothing proves they belong to %s.", dir, top.Host, top.Trust, joinSources(top.Sources), rep.Domain),
-					fmt.Sprintf("Confirm that %s is really your provider's server before you send your password there. Admins: publish autoconfig over https or DNSSEC-signed SRV records.", top.Host))
+					i18n.M("warn.needs-confirmation.message", "Dir", dir, "Host", top.Host, "Trust", string(top.Trust), "Sources", joinSources(top.Sources), "Domain", rep.Domain),
+					i18n.M("warn.needs-confirmation.fix", "Host", top.Host))
 			}
 		}
 		for i := range list {
@@ -107,8 +115,8 @@ func warnings(rep *Report) []Warning {
 			first := i == 0 && !s.Recommended
 			if s.Trust == TrustDNS && containsSource(s.Sources, SourceSRV) && !withinDomain(s.Host, rep.Domain) && (i == 0) {
 				add(WarnSRVOutsideDomain, SeverityWarning, s,
-					fmt.Sprintf("The SRV record of %s points outside the domain, to %s, and is not DNSSEC-signed: an attacker who can change DNS answers could redirect you (RFC 6186 §6).", rep.Domain, s.Host),
-					"Confirm the server name with the provider. Admins: sign the zone with DNSSEC.")
+					i18n.M("warn.srv-target-outside-domain.message", "Domain", rep.Domain, "Host", s.Host),
+					i18n.M("warn.srv-target-outside-domain.fix"))
 			}
 			sev := SeverityInfo
 			if first {
@@ -116,8 +124,8 @@ func warnings(rep *Report) []Warning {
 			}
 			if s.Probe.DANE == DANEMismatch {
 				add(WarnDANEMismatch, SeverityDanger, s,
-					fmt.Sprintf("%s presented a certificate that matches none of its DNSSEC-signed TLSA records: %s. Either the server's key changed without its TLSA records, or someone is intercepting the connection.", s.HostPort(), s.Probe.DANEDetail),
-					"Do not use this server until it matches. Admins: publish a TLSA record for the new key (3 1 1 of the served key) before switching keys, as RFC 7671 §8.1 describes.")
+					i18n.M("warn.dane-mismatch.message", "Server", s.HostPort(), "Detail", s.Probe.DANEDetail),
+					i18n.M("warn.dane-mismatch.fix"))
 			}
 			if c := s.Probe.Cert; c != nil && !c.Valid {
 				code := WarnCertInvalid
@@ -127,39 +135,39 @@ func warnings(rep *Report) []Warning {
 				case probe.ProblemNameMismatch:
 					code = WarnCertNameMismatch
 				}
-				add(code, sev, s, fmt.Sprintf("%s presents a certificate that fails verification: %s.", s.HostPort(), c.Error),
-					"Do not accept an exception in your mail client. The server's admin must install a valid certificate for this name from a trusted CA.")
+				add(code, sev, s, i18n.M("warn.cert-invalid.message", "Server", s.HostPort(), "Problem", certProblem(c), "Detail", c.Error),
+					i18n.M("warn.cert-invalid.fix"))
 			}
 			if n := s.Probe.STARTTLSInjected; n > 0 {
 				add(WarnSTARTTLSInjection, SeverityWarning, s,
-					fmt.Sprintf("%s: %d bytes arrived after the server's answer to STARTTLS and before the TLS handshake. They were discarded and the checks went on over verified TLS, but a correct server sends nothing there: the server is broken, or someone on the path is injecting data (a STARTTLS response injection).", s.HostPort(), n),
-					"Make sure your mail client is up to date (old clients took such bytes for the server's answer). Admins: check the server and anything in front of it (proxies, load balancers, filters); prefer implicit TLS (993, 995, 465), which has no plaintext phase.")
+					i18n.MN("warn.starttls-injection.message", n, "Server", s.HostPort()),
+					i18n.M("warn.starttls-injection.fix"))
 			}
 			refused := s.Security == autoconfig.STARTTLS && failureIs(s.Probe, probe.ErrSTARTTLSRefused)
 			missing := s.Security == autoconfig.STARTTLS && (failureIs(s.Probe, probe.ErrSTARTTLSMissing) ||
 				s.Probe.Failure == "" && s.Probe.Status == ProbeProtocolError && !s.Probe.STARTTLSOffered) // a report without failure codes
 			if refused || missing || s.Security == autoconfig.Plain && s.Probe.Status == ProbeOK && !s.Probe.STARTTLSOffered {
-				evidence := "It answered in plaintext only"
+				evidence := i18n.M("warn.starttls-missing.plaintext")
 				switch {
 				case refused:
-					evidence = "The server advertised STARTTLS, then refused it when asked"
+					evidence = i18n.M("warn.starttls-missing.refused")
 				case missing:
-					evidence = "This is a STARTTLS port, yet the server's answer did not offer STARTTLS"
+					evidence = i18n.M("warn.starttls-missing.missing")
 					if named := slices.DeleteFunc(slices.Clone(s.Sources), func(n SourceName) bool { return n == SourceGuess }); len(named) > 0 {
-						evidence = fmt.Sprintf("The settings published by %s say this port uses STARTTLS, yet the server's answer did not offer it", sourceWords(named))
+						evidence = i18n.M("warn.starttls-missing.published", "Sources", sourceWords(named))
 					}
 				}
-				how := "removed STARTTLS from the answer"
+				how := i18n.M("warn.starttls-missing.how-removed")
 				if refused {
-					how = "answered the STARTTLS command with a refusal in the server's name"
+					how = i18n.M("warn.starttls-missing.how-refused")
 				}
-				instead := "Use an implicit-TLS port (993, 995, 465) or another network, and ask the admin to enable TLS."
+				instead := i18n.M("warn.starttls-missing.instead")
 				if alt := firstVerifiedTLS(list); alt != nil {
-					instead = fmt.Sprintf("Use %s (%s), which was verified, instead.", alt.HostPort(), alt.Security)
+					instead = i18n.M("warn.starttls-missing.instead-alt", "Server", alt.HostPort(), "Security", alt.Security.Label())
 				}
 				add(WarnSTARTTLSMissing, sev, s,
-					fmt.Sprintf("%s: %s. Either the server has no working TLS, or someone between you and it %s (a stripping attack) so that a client falls back to sending your password and mail in the clear.", s.HostPort(), evidence, how),
-					"Never let the client fall back to an unencrypted connection (security \"STARTTLS\", not \"if available\"). "+instead)
+					i18n.M("warn.starttls-missing.message", "Server", s.HostPort(), "Evidence", evidence, "How", how),
+					i18n.M("warn.starttls-missing.fix", "Instead", instead))
 			}
 		}
 		if !top.Recommended {
@@ -180,8 +188,8 @@ func warnings(rep *Report) []Warning {
 			switch {
 			case reachablePlain && !anyTLSReachable:
 				add(WarnPlaintextOnly, SeverityDanger, top,
-					fmt.Sprintf("The only working %s servers are unencrypted: your password and mail would cross the network in the clear.", dir),
-					"Do not use these settings. Ask the provider for TLS (RFC 8314), or use another provider.")
+					i18n.M("warn.plaintext-only.message", "Dir", dir),
+					i18n.M("warn.plaintext-only.fix"))
 			case explained, failureIs(top.Probe, probe.ErrDNSSECBogus): // dnssec-bogus says it
 			default:
 				code, msg, fix := failureWarning(top, dir)
@@ -194,39 +202,40 @@ func warnings(rep *Report) []Warning {
 
 // failureWarning says what stopped top, the best server of direction dir,
 // when nothing was usable: the code, the message and the fix.
-func failureWarning(top *Server, dir string) (code, msg, fix string) {
+func failureWarning(top *Server, dir i18n.Msg) (code string, msg, fix i18n.Msg) {
 	p := top.Probe
-	failed := fmt.Sprintf("the best candidate, %s, failed: %s", top.HostPort(), p.Error)
+	args := []any{"Dir", dir, "Host", top.Host, "Server", top.HostPort(), "Port", top.Port, "Sources", sourceWords(top.Sources), "Detail", p.Error}
 	switch {
 	case failureIs(p, probe.ErrHostNotFound):
-		return WarnHostNotFound,
-			fmt.Sprintf("No %s server could be used: the host name %s, which %s gave, does not exist in the DNS (or has no address).", dir, top.Host, sourceWords(top.Sources)),
-			"The settings name a server that does not exist: ask the provider for the right server name. Admins: publish the host's A/AAAA records, or correct the SRV record or autoconfig file that names it."
+		return WarnHostNotFound, i18n.M("warn.host-not-found.message", args...), i18n.M("warn.host-not-found.fix")
 	case failureIs(p, probe.ErrLookupFailed):
-		return WarnDNSFailed,
-			fmt.Sprintf("No %s server could be used: the addresses of %s could not be looked up; %s", dir, top.Host, failed),
-			"Check the DNS resolver (or try another one), then try again. Admins: check that the host's zone answers and, when signed, validates."
+		return WarnDNSFailed, i18n.M("warn.dns-failed.server-message", args...), i18n.M("warn.dns-failed.server-fix")
 	case failureIs(p, probe.ErrConnectionRefused):
-		return WarnConnectionRefused,
-			fmt.Sprintf("No %s server could be used: %s answered, but nothing accepts connections on port %d, which %s gave.", dir, top.Host, top.Port, sourceWords(top.Sources)),
-			"The port is closed on the server: the settings name the wrong port, or the service is down. Ask the provider for the right port; admins: start the service or open the port."
+		return WarnConnectionRefused, i18n.M("warn.connection-refused.message", args...), i18n.M("warn.connection-refused.fix")
 	case failureIs(p, probe.ErrNetworkUnreachable) || p.Failure == "" && p.Status == ProbeUnreachable:
-		return WarnNetworkUnreachable,
-			fmt.Sprintf("No %s server could be used: there is no route to %s from this network; %s", dir, top.Host, failed),
-			"Check this computer's network connection (an IPv6-only or IPv4-only network cannot reach a host of the other kind), then try again; helpdesk: compare with another network."
+		return WarnNetworkUnreachable, i18n.M("warn.network-unreachable.message", args...), i18n.M("warn.network-unreachable.fix")
 	case failureIs(p, probe.ErrTimeout) || p.Failure == "" && (p.Status == ProbeTimeout || p.Status == ProbeNotProbed):
-		return WarnServerTimeout,
-			fmt.Sprintf("No %s server could be used: %s did not answer in time (%s).", dir, top.HostPort(), p.Error),
-			"A firewall or filter may be dropping the connection (networks of hotels, schools and companies often block mail ports): try again, or from another network. Admins: check that the server is up and the port open to the world."
+		return WarnServerTimeout, i18n.M("warn.server-timeout.message", args...), i18n.M("warn.server-timeout.fix")
 	case failureIs(p, probe.ErrTLS) || p.Failure == "" && p.Status == ProbeTLSError && p.Cert == nil:
-		return WarnTLSFailed,
-			fmt.Sprintf("No %s server could be used: the TLS handshake with %s failed; %s", dir, top.HostPort(), failed),
-			"Do not use these settings: the server offers no TLS a mail client can accept (TLS 1.2 or later, RFC 8997). Admins: enable TLS 1.2 or 1.3 with current cipher suites."
+		return WarnTLSFailed, i18n.M("warn.tls-failed.message", args...), i18n.M("warn.tls-failed.fix")
 	default:
-		return WarnProbeFailed,
-			fmt.Sprintf("No %s server passed the checks; %s", dir, failed),
-			"Do not use these settings until the server answers correctly over TLS."
+		return WarnProbeFailed, i18n.M("warn.probe-failed.message", args...), i18n.M("warn.probe-failed.fix")
 	}
+}
+
+// certProblem names what is wrong with a certificate, in words.
+func certProblem(c *CertReport) i18n.Msg {
+	switch probe.CertProblem(c.Problem) {
+	case probe.ProblemExpired:
+		return i18n.M("cert.problem.expired")
+	case probe.ProblemNotYetValid:
+		return i18n.M("cert.problem.not-yet-valid")
+	case probe.ProblemNameMismatch:
+		return i18n.M("cert.problem.name-mismatch")
+	case probe.ProblemUntrusted:
+		return i18n.M("cert.problem.untrusted")
+	}
+	return i18n.M("cert.problem.invalid")
 }
 
 // firstVerifiedTLS returns the first server of list whose probe verified
@@ -252,19 +261,20 @@ func confirmed(ws []Warning, host string) bool {
 }
 
 // sourceWords names sources for a sentence: "DNS SRV records and autoconfig".
-func sourceWords(s []SourceName) string {
-	words := map[SourceName]string{SourceLocal: "your local settings folder", SourceSRV: "DNS SRV records",
-		SourceAutoconfig: "the provider's autoconfig", SourceWellKnown: "the domain's autoconfig",
-		SourceAutoconfigHTTP: "autoconfig over plain http", SourceISPDB: "the ISP database", SourceMX: "the MX provider's autoconfig",
-		SourceAutodiscover: "Autodiscover", SourceGuess: "a guess"}
-	parts := make([]string, len(s))
+func sourceWords(s []SourceName) i18n.List {
+	ids := map[SourceName]string{SourceLocal: "source.phrase.local", SourceSRV: "source.phrase.srv",
+		SourceAutoconfig: "source.phrase.autoconfig", SourceWellKnown: "source.phrase.autoconfig-wellknown",
+		SourceAutoconfigHTTP: "source.phrase.autoconfig-http", SourceISPDB: "source.phrase.ispdb", SourceMX: "source.phrase.mx",
+		SourceAutodiscover: "source.phrase.autodiscover", SourceGuess: "source.phrase.guess"}
+	parts := make(i18n.List, len(s))
 	for i, n := range s {
-		parts[i] = words[n]
+		if id, ok := ids[n]; ok {
+			parts[i] = i18n.M(id)
+		} else {
+			parts[i] = i18n.Plain(n)
+		}
 	}
-	if len(parts) > 1 {
-		return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-	}
-	return strings.Join(parts, "")
+	return parts
 }
 
 func joinSources(s []SourceName) string {
