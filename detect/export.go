@@ -1,6 +1,8 @@
 package detect
 
 import (
+	"github.com/mailsetup/mailsetup/i18n"
+
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -76,6 +78,23 @@ func (e *NotVerifiedError) Why() string {
 		return "its certificate does not match its DNSSEC-signed TLSA records"
 	}
 	return string(e.Reason)
+}
+
+// Localize says, in p's language, what the server lacks, naming it:
+// "the report recommends IMAP server mail.example.org:143, but its probe
+// did not succeed".
+func (e *NotVerifiedError) Localize(p *i18n.Printer) string {
+	ids := map[Unverified]string{UnverifiedPlain: "export.unverified.plain", UnverifiedProbe: "export.unverified.probe",
+		UnverifiedCert: "export.unverified.cert", UnverifiedDANE: "export.unverified.dane"}
+	why := string(e.Reason)
+	if id, ok := ids[e.Reason]; ok {
+		why = p.T(id, "Security", string(e.Security))
+	}
+	id := "export.not-verified"
+	if e.Recommended {
+		id = "export.not-verified.recommended"
+	}
+	return p.T(id, "Protocol", strings.ToUpper(string(e.Protocol)), "Server", e.Server, "Why", why)
 }
 
 func (e *NotVerifiedError) Error() string {

@@ -3,7 +3,6 @@ package detect
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -83,13 +82,13 @@ func VerifyLogin(ctx context.Context, rep *Report, req LoginRequest, opts *Optio
 		for i := range list {
 			s := &list[i]
 			if i > 0 || !s.Recommended {
-				s.Login = LoginReport{Status: LoginNotTried, Error: "not the recommended server"}
+				s.Login = LoginReport{Status: LoginNotTried, Error: o.Printer.T("login.not-recommended")}
 				continue
 			}
 			confirmed := isConfirmed(s.Host, req.Confirmed) || isConfirmed(s.Host, o.Confirmed)
 			if NeedsConfirmation(s, addr.Domain) && !confirmed {
 				s.Login = LoginReport{Status: LoginNotTried,
-					Error: fmt.Sprintf("%s comes from a source of trust %q: confirm it is your provider's server first", s.Host, s.Trust)}
+					Error: o.Printer.T("login.needs-confirmation", "Host", s.Host, "Trust", string(s.Trust))}
 				continue
 			}
 			t := probeTarget(s, addr, confirmed)

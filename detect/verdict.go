@@ -147,7 +147,7 @@ func Judge(rep *Report, incoming bool, confirmed []string) Direction {
 	switch {
 	case NeedsConfirmation(s, rep.Domain) && !confirmedHost:
 		d.Verdict = VerdictCaveats
-		d.Reason = p.T("reason.dir.confirm", "Host", s.Host, "Trust", TrustPhrase(s.Trust))
+		d.Reason = p.T("reason.dir.confirm", "Host", s.Host, "Trust", TrustFrom(s.Trust))
 	case d.Verdict == VerdictSecure:
 		d.Reason = verifiedSentence(p, s)
 		if NeedsConfirmation(s, rep.Domain) {
@@ -309,6 +309,20 @@ func warningSummary(p *i18n.Printer, w Warning) string {
 	return msg
 }
 
+// TrustFrom says where settings of a trust level come from, with its
+// preposition, for a sentence: "from the provider's own web site (https)".
+func TrustFrom(t Trust) i18n.Text {
+	ids := map[Trust]string{
+		TrustLocal: "trust.from.local", TrustDNSSEC: "trust.from.dnssec", TrustHTTPS: "trust.from.https",
+		TrustISPDB: "trust.from.ispdb", TrustDNS: "trust.from.dns", TrustMX: "trust.from.mx",
+		TrustRedirect: "trust.from.redirect", TrustInsecure: "trust.from.insecure", TrustGuess: "trust.from.guess",
+	}
+	if id, ok := ids[t]; ok {
+		return i18n.M(id)
+	}
+	return i18n.Plain(t)
+}
+
 // TrustPhrase says where settings of a trust level come from, for a
 // sentence: "the provider's own web site (https)".
 func TrustPhrase(t Trust) i18n.Text {
@@ -336,7 +350,7 @@ func verifiedSentence(p *i18n.Printer, s *Server) string {
 	if c := s.Probe.Cert; c != nil && c.MatchedName != "" {
 		name = c.MatchedName
 	}
-	return p.T("reason.dir.verified", "TLS", tlsName(s), "Name", name, "Trust", TrustPhrase(s.Trust))
+	return p.T("reason.dir.verified", "TLS", tlsName(s), "Name", name, "Trust", TrustFrom(s.Trust))
 }
 
 // dnssecStatus is the report's dnssec field: the weakest verdict on the

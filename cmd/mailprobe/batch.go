@@ -125,7 +125,7 @@ included), 2 some rows have status error or the output failed, 64 usage error,
 					return usageError{fmt.Errorf("--%s does not apply to batch", name)}
 				}
 			}
-			o, err := f.options(cmd.ErrOrStderr())
+			o, err := f.options(printer(cmd), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}

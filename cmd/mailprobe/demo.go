@@ -34,7 +34,7 @@ scenario (e.g. alice@nostarttls.test, alice@silent.test, alice@mx.test).`,
 			if len(args) == 1 {
 				address = args[0]
 			}
-			o, err := f.options(cmd.ErrOrStderr())
+			o, err := f.options(printer(cmd), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}

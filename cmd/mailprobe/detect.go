@@ -23,6 +23,8 @@ import (
 
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/detect/resolver"
+	"github.com/mailsetup/mailsetup/i18n"
+	"github.com/mailsetup/mailsetup/i18n/words"
 )
 
 // detectFlags are the flags of `mailprobe detect` (and `demo`).
@@ -66,8 +68,9 @@ func (f *detectFlags) register(cmd *cobra.Command, network bool) {
 }
 
 // options turns the flags into engine options.
-func (f *detectFlags) options(stderr io.Writer) (*detect.Options, error) {
+func (f *detectFlags) options(p *i18n.Printer, stderr io.Writer) (*detect.Options, error) {
 	o := &detect.Options{
+		Printer:    p,
 		Timeout:    f.timeout,
 		NoGuess:    f.noGuess,
 		Exhaustive: f.exhaustive,
@@ -76,14 +79,14 @@ func (f *detectFlags) options(stderr io.Writer) (*detect.Options, error) {
 		Confirmed:  f.confirm,
 	}
 	if f.timeout <= 0 {
-		return nil, usageError{fmt.Errorf("--timeout must be positive, not %s", f.timeout)}
+		return nil, usageError{say(p, fmt.Errorf("--timeout must be positive, not %s", f.timeout), "cli.error.timeout", "Value", f.timeout.String())}
 	}
 	if f.verbose {
 		o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	if f.resolver != "" {
 		if err := checkResolver(f.resolver); err != nil {
-			return nil, usageError{err}
+			return nil, usageError{say(p, err, "cli.error.resolver", "Value", f.resolver)}
 		}
 		o.Resolver = resolver.New(f.resolver)
 	}
@@ -93,7 +96,7 @@ func (f *detectFlags) options(stderr io.Writer) (*detect.Options, error) {
 	case "":
 	default:
 		if !strings.HasPrefix(f.ispdb, "https://") && !strings.HasPrefix(f.ispdb, "http://") {
-			return nil, usageError{fmt.Errorf("--ispdb must be an http(s) URL or \"off\", not %q", f.ispdb)}
+			return nil, usageError{say(p, fmt.Errorf("--ispdb must be an http(s) URL or \"off\", not %q", f.ispdb), "cli.error.ispdb", "Value", f.ispdb)}
 		}
 		o.ISPDB = f.ispdb
 	}
@@ -104,22 +107,22 @@ func (f *detectFlags) options(stderr io.Writer) (*detect.Options, error) {
 		}
 		pem, err := os.ReadFile(f.caFile)
 		if err != nil {
-			return nil, usageError{fmt.Errorf("--ca-file: %w", err)}
+			return nil, usageError{say(p, fmt.Errorf("--ca-file: %w", err), "cli.error.ca-file-read", "File", f.caFile)}
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, usageError{fmt.Errorf("--ca-file: %s holds no PEM certificate", f.caFile)}
+			return nil, usageError{say(p, fmt.Errorf("--ca-file: %s holds no PEM certificate", f.caFile), "cli.error.ca-file-pem", "File", f.caFile)}
 		}
 		o.RootCAs = pool
 	}
 	if f.local != "" {
 		if st, err := os.Stat(f.local); err != nil || !st.IsDir() {
-			return nil, usageError{fmt.Errorf("--local: %s is not a folder", f.local)}
+			return nil, usageError{say(p, fmt.Errorf("--local: %s is not a folder", f.local), "cli.error.local", "Dir", f.local)}
 		}
 	}
 	if f.trustAnchor != "" {
 		anchors, err := readTrustAnchors(f.trustAnchor)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, usageError{say(p, err, "cli.error.trust-anchor", "File", f.trustAnchor, "Detail", err.Error())}
 		}
 		o.TrustAnchors = anchors
 	}
@@ -189,14 +192,14 @@ warnings with their fix, and which source said what.
 
 Exit codes: 0 verified settings found, 1 found with danger warnings,
 2 nothing usable, 64 usage error.`,
-		Args: func(_ *cobra.Command, args []string) error {
+		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageError{fmt.Errorf("detect takes one email address, got %d arguments", len(args))}
+				return usageError{say(printer(cmd), fmt.Errorf("detect takes one email address, got %d arguments", len(args)), "cli.error.detect-args", "Count", len(args))}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := f.options(cmd.ErrOrStderr())
+			o, err := f.options(printer(cmd), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -214,7 +217,7 @@ func detectAndPrint(cmd *cobra.Command, address string, o *detect.Options, f *de
 		return usageError{err}
 	}
 	if !f.login && (f.pwStdin || len(f.confirm) > 0) {
-		return usageError{errors.New("--password-stdin and --confirm go with --login")}
+		return usageError{say(printer(cmd), errors.New("--password-stdin and --confirm go with --login"), "cli.error.login-flags")}
 	}
 	var password string
 	if f.login {
@@ -245,7 +248,7 @@ func detectAndPrint(cmd *cobra.Command, address string, o *detect.Options, f *de
 			return err
 		}
 	} else {
-		printReport(out, rep, f.transcript)
+		printReport(out, printer(cmd), rep, f.transcript)
 	}
 	if code := rep.ExitCode(); code != 0 {
 		return exitError{code}
@@ -257,7 +260,7 @@ func detectAndPrint(cmd *cobra.Command, address string, o *detect.Options, f *de
 // terminal.
 func runDetection(cmd *cobra.Command, address string, o *detect.Options) (*detect.Report, error) {
 	if isTerminal(cmd.ErrOrStderr()) {
-		o.OnEvent = progress(cmd.ErrOrStderr())
+		o.OnEvent = progress(cmd.ErrOrStderr(), printer(cmd))
 	}
 	rep, err := detect.Run(cmd.Context(), address, o)
 	if err != nil {
@@ -278,7 +281,7 @@ func readPassword(cmd *cobra.Command, address string, fromStdin bool) (string, e
 	if fromStdin {
 		line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 		if err != nil && line == "" {
-			return "", usageError{fmt.Errorf("--password-stdin: no password on standard input: %w", err)}
+			return "", usageError{say(printer(cmd), fmt.Errorf("--password-stdin: no password on standard input: %w", err), "cli.error.password-stdin")}
 		}
 		return strings.TrimRight(line, "\r\n"), nil
 	}
@@ -287,7 +290,7 @@ func readPassword(cmd *cobra.Command, address string, fromStdin bool) (string, e
 	}
 	in := cmd.InOrStdin()
 	if fh, ok := in.(*os.File); ok && term.IsTerminal(int(fh.Fd())) {
-		fmt.Fprintf(cmd.ErrOrStderr(), "Password for %s: ", address)
+		fmt.Fprint(cmd.ErrOrStderr(), printer(cmd).T("cli.password-prompt", "Address", address)+" ")
 		pw, err := term.ReadPassword(int(fh.Fd()))
 		fmt.Fprintln(cmd.ErrOrStderr())
 		if err != nil {
@@ -295,7 +298,7 @@ func readPassword(cmd *cobra.Command, address string, fromStdin bool) (string, e
 		}
 		return string(pw), nil
 	}
-	return "", usageError{errors.New("--login needs the password: use --password-stdin or MAILPROBE_PASSWORD")}
+	return "", usageError{say(printer(cmd), errors.New("--login needs the password: use --password-stdin or MAILPROBE_PASSWORD"), "cli.error.login-password")}
 }
 
 // askConfirmations asks, on the terminal, about each recommended server that
@@ -309,10 +312,11 @@ func askConfirmations(cmd *cobra.Command, rep *detect.Report, already []string) 
 		if s == nil || !detect.NeedsConfirmation(s, rep.Domain) || slices.Contains(already, s.Host) || slices.Contains(yes, s.Host) {
 			continue
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "\n%s (a server of %s) was named only by %s (trust %q), not by anything %s vouches for.\nIs %s your provider's server? Send your password there? [y/N] ",
-			s.Host, detect.RegisteredDomain(s.Host), joinNames(s.Sources), s.Trust, rep.Domain, s.Host)
+		p := printer(cmd)
+		fmt.Fprintf(cmd.ErrOrStderr(), "\n%s ", p.T("cli.confirm", "Host", s.Host, "Owner", detect.RegisteredDomain(s.Host), "Sources", joinNames(s.Sources),
+			"Trust", string(s.Trust), "Domain", rep.Domain))
 		answer, _ := rd.ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(answer)); a == "y" || a == "yes" {
+		if a := strings.ToLower(strings.TrimSpace(answer)); a == "y" || a == "yes" || a == p.T("cli.confirm.yes-short") || a == p.T("cli.confirm.yes") {
 			yes = append(yes, s.Host)
 		}
 	}
@@ -320,16 +324,17 @@ func askConfirmations(cmd *cobra.Command, rep *detect.Report, already []string) 
 }
 
 // progress prints one line per finished source and probe.
-func progress(w io.Writer) func(detect.Event) {
+func progress(w io.Writer, p *i18n.Printer) func(detect.Event) {
+	source, check := p.T("cli.progress.source"), p.T("cli.progress.probe")
 	return func(ev detect.Event) {
 		at := fmt.Sprintf("%5dms", ev.At.Milliseconds())
 		switch ev.Kind {
 		case detect.EventSourceFinished:
-			fmt.Fprintf(w, "%s  source %-21s %s\n", at, ev.Source.Name, ev.Source.Status)
+			fmt.Fprintf(w, "%s  %-8s %-21s %s\n", at, source, ev.Source.Name, words.SourceStatus(p, ev.Source))
 		case detect.EventProbeStarted:
-			fmt.Fprintf(w, "%s  probe  %-21s …\n", at, serverLabel(ev.Server))
+			fmt.Fprintf(w, "%s  %-8s %-21s …\n", at, check, serverLabel(ev.Server))
 		case detect.EventProbeFinished:
-			fmt.Fprintf(w, "%s  probe  %-21s %s\n", at, serverLabel(ev.Server), ev.Server.Probe.Status)
+			fmt.Fprintf(w, "%s  %-8s %-21s %s\n", at, check, serverLabel(ev.Server), words.ProbeStatus(p, &ev.Server.Probe))
 		}
 	}
 }

@@ -97,7 +97,7 @@ func (f *exportFlags) report(cmd *cobra.Command, args []string) (*detect.Report,
 	case len(args) == 0:
 		return nil, usageError{errors.New("give the address to detect, or --from report.json")}
 	}
-	o, err := f.options(cmd.ErrOrStderr())
+	o, err := f.options(printer(cmd), cmd.ErrOrStderr())
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +296,7 @@ servers presented, and the autoconfig/autodiscover host names.`,
 				}
 				address = "postmaster@" + domain
 			}
-			o, err := f.options(cmd.ErrOrStderr())
+			o, err := f.options(printer(cmd), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}

@@ -17,8 +17,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mailsetup/mailsetup/i18n"
+	"github.com/mailsetup/mailsetup/i18n/words"
 )
 
 // Exit codes (DESIGN.md).
@@ -47,11 +51,20 @@ func main() {
 	os.Exit(code)
 }
 
-// run executes the command line and returns the exit code.
+// run executes the command line and returns the exit code. The language
+// of every text is chosen first (--lang, MAILSETUP_LANG, LC_ALL,
+// LC_MESSAGES, LANG; i18n.Choose) and its printer travels in the context
+// of every command ([printer]).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	lang, err := i18n.Choose(langArg(args), os.Getenv, "")
+	if err != nil {
+		fmt.Fprintln(stderr, "mailprobe:", i18n.New(i18n.English).T("cli.error.lang", "Lang", langArg(args)))
+		return exitUsage
+	}
+	p := i18n.New(lang)
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	err = root.ExecuteContext(i18n.NewContext(ctx, p))
 	var ee exitError
 	var ue usageError
 	var ce *codedError
@@ -61,15 +74,62 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &ce):
-		fmt.Fprintln(stderr, "mailprobe:", err)
+		fmt.Fprintln(stderr, "mailprobe:", errorText(p, err))
 		return ce.code
 	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "mailprobe:", err)
+		fmt.Fprintln(stderr, "mailprobe:", errorText(p, err))
 		return exitUsage
 	default:
-		fmt.Fprintln(stderr, "mailprobe:", err)
+		fmt.Fprintln(stderr, "mailprobe:", errorText(p, err))
 		return exitNothing
 	}
+}
+
+// printer is the printer of the command's language, chosen by [run].
+func printer(cmd *cobra.Command) *i18n.Printer { return i18n.FromContext(cmd.Context()) }
+
+// langArg is the value of --lang in args ("" when absent), read before
+// cobra parses them so that every text, help included, is in that language.
+func langArg(args []string) string {
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return ""
+		case a == "--lang" && i+1 < len(args):
+			return args[i+1]
+		case strings.HasPrefix(a, "--lang="):
+			return strings.TrimPrefix(a, "--lang=")
+		}
+	}
+	return ""
+}
+
+// localized is an error with a text for people in the command's language;
+// Error stays the English developer text.
+type localized struct {
+	err  error
+	text string
+}
+
+func (e localized) Error() string { return e.err.Error() }
+func (e localized) Unwrap() error { return e.err }
+
+// say wraps err with msg said in p's language, for [errorText].
+func say(p *i18n.Printer, err error, id string, kv ...any) error {
+	return localized{err: err, text: p.T(id, kv...)}
+}
+
+// errorText is err for a person: the localized text when there is one,
+// an engine error a person meets in their language, else the error.
+func errorText(p *i18n.Printer, err error) string {
+	var l localized
+	if errors.As(err, &l) {
+		return l.text
+	}
+	if s := words.Error(p, err); s != "" {
+		return s
+	}
+	return err.Error()
 }
 
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -83,7 +143,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageError{fmt.Errorf("unknown command %q; run mailprobe --help for the commands", args[0])}
+				return usageError{say(printer(cmd), fmt.Errorf("unknown command %q; run mailprobe --help for the commands", args[0]), "cli.error.unknown-command", "Command", args[0])}
 			}
 			return cmd.Help()
 		},
@@ -92,6 +152,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentFlags().String("lang", "", "language of the output: en or fr (default: MAILSETUP_LANG, then LC_ALL, LC_MESSAGES, LANG)")
 	root.AddCommand(newDetectCmd(), newDemoCmd(), newExportCmd(), newRecordsCmd(), newDNSSECCmd())
 	root.AddCommand(newBatchCmd())
 	return root

@@ -116,7 +116,7 @@ func TestSourcesTableOneLine(t *testing.T) {
 	r := &detect.Report{Address: "a@b.test", Verdict: detect.VerdictNone,
 		Sources: []detect.SourceReport{{Name: detect.SourceSRV, Status: detect.StatusError, Detail: "first\nsecond\n  third"}, {Name: detect.SourceMX, Status: detect.StatusNone}}}
 	var b strings.Builder
-	printReport(&b, r, false)
+	printReport(&b, nil, r, false)
 	out := b.String()
 	if !strings.Contains(out, "first second third") {
 		t.Errorf("printReport Sources table:\n%s\nwant the detail on one line", out)

@@ -5,9 +5,12 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/i18n"
+	"github.com/mailsetup/mailsetup/i18n/words"
 )
 
 func serverLabel(s *detect.Server) string {
@@ -15,62 +18,68 @@ func serverLabel(s *detect.Server) string {
 }
 
 // securityWords names a security the way mail clients' settings do.
-func securityWords(s autoconfig.Security) string {
+func securityWords(p *i18n.Printer, s autoconfig.Security) string {
 	switch s {
 	case autoconfig.TLS:
-		return s.Label() + " (implicit TLS)"
+		return p.T("cli.security.tls", "Label", s.Label())
 	case autoconfig.STARTTLS:
-		return s.Label() + " (required, never \"if available\")"
+		return p.T("cli.security.starttls", "Label", s.Label())
 	default:
-		return s.Label() + " (unencrypted)"
+		return p.T("cli.security.plain", "Label", words.Security(p, s))
 	}
 }
 
-func authWords(a []autoconfig.Auth) string { return autoconfig.AuthLabel(a) }
-
-// verdictWords names a verdict in capitals, for the first lines.
-var verdictWords = map[detect.Verdict]string{
-	detect.VerdictSecure:  "SECURE",
-	detect.VerdictCaveats: "WORKS, WITH CAVEATS",
-	detect.VerdictUnsafe:  "UNSAFE",
-	detect.VerdictNone:    "NOTHING FOUND",
+// verdictWord names a verdict in capitals, for the first lines.
+func verdictWord(p *i18n.Printer, v detect.Verdict) string {
+	switch v {
+	case detect.VerdictSecure:
+		return p.T("cli.verdict.secure")
+	case detect.VerdictCaveats:
+		return p.T("cli.verdict.caveats")
+	case detect.VerdictUnsafe:
+		return p.T("cli.verdict.unsafe")
+	case detect.VerdictNone:
+		return p.T("cli.verdict.none")
+	}
+	return string(v)
 }
 
 // verdictLine is the report's verdict and the engine's reason for it.
-func verdictLine(r *detect.Report) string {
-	word := verdictWords[r.Verdict]
+func verdictLine(p *i18n.Printer, r *detect.Report) string {
+	word := verdictWord(p, r.Verdict)
 	if r.Offline() {
-		word = "DNS FAILED"
+		word = p.T("cli.verdict.offline")
 	}
 	if r.Reason == "" {
 		return word
 	}
-	return word + ": " + r.Reason
+	return p.T("cli.label-value", "Label", word, "Value", r.Reason)
 }
 
 // oneLine folds a text onto one line, for a table cell.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// printReport writes the report for a person: the settings to copy, the
-// verdict, warnings with their fix, alternatives and sources.
-func printReport(w io.Writer, r *detect.Report, transcripts bool) {
-	fmt.Fprintf(w, "%s\n%s\n", r.Address, verdictLine(r))
+// printReport writes the report for a person in p's language: the settings
+// to copy, the verdict, warnings with their fix, alternatives and sources.
+func printReport(w io.Writer, p *i18n.Printer, r *detect.Report, transcripts bool) {
+	fmt.Fprintf(w, "%s\n%s\n", r.Address, verdictLine(p, r))
 	in, out := r.Recommended()
-	printServer(w, "Incoming mail", in, r.Incoming, r.IncomingVerdict, r.IncomingReason)
-	printServer(w, "Outgoing mail", out, r.Outgoing, r.OutgoingVerdict, r.OutgoingReason)
+	printServer(w, p, p.T("cli.incoming"), in, r.Incoming, r.IncomingVerdict, r.IncomingReason)
+	printServer(w, p, p.T("cli.outgoing"), out, r.Outgoing, r.OutgoingVerdict, r.OutgoingReason)
 
 	if len(r.Warnings) > 0 {
-		fmt.Fprintln(w, "\nWarnings")
+		fmt.Fprintf(w, "\n%s\n", p.T("cli.warnings"))
 		for _, wn := range r.Warnings {
 			mark := map[detect.Severity]string{detect.SeverityInfo: "i", detect.SeverityWarning: "!", detect.SeverityDanger: "!!"}[wn.Severity]
-			fmt.Fprintf(w, "  %-2s %s [%s]: %s\n", mark, wn.Severity, wn.Code, wn.Message)
+			head := fmt.Sprintf("%s [%s]", words.Severity(p, wn.Severity), wn.Code)
+			fmt.Fprintf(w, "  %-2s %s\n", mark, p.T("cli.label-value", "Label", head, "Value", wn.Message))
 			if wn.Fix != "" {
-				fmt.Fprintf(w, "     Fix: %s\n", wn.Fix)
+				fmt.Fprintf(w, "     %s\n", p.T("cli.label-value", "Label", p.T("cli.fix"), "Value", wn.Fix))
 			}
 		}
 	}
 
-	fmt.Fprintln(w, "\nEvery server found (best first)")
+	fmt.Fprintf(w, "\n%s\n", p.T("cli.servers"))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, list := range [][]detect.Server{r.Incoming, r.Outgoing} {
 		for _, s := range list {
@@ -78,56 +87,53 @@ func printReport(w io.Writer, r *detect.Report, transcripts bool) {
 			if s.Recommended {
 				mark = "*"
 			}
-			detail := string(s.Probe.Status)
-			if s.Probe.Failure != "" && s.Probe.Failure != string(s.Probe.Status) {
-				detail += " (" + s.Probe.Failure + ")"
-			}
+			detail := words.ProbeStatus(p, &s.Probe)
 			if n := s.Probe.STARTTLSInjected; n > 0 {
-				detail += fmt.Sprintf(", %d bytes injected before TLS discarded", n)
+				detail += ", " + p.N("cli.injected", n)
 			}
 			if s.Probe.TLSVersion != "" {
 				detail += ", " + s.Probe.TLSVersion
 			}
 			if s.Probe.Error != "" {
-				detail += ": " + oneLine(s.Probe.Error)
+				detail = p.T("cli.label-value", "Label", detail, "Value", oneLine(s.Probe.Error))
 			}
 			fmt.Fprintf(tw, "  %s %s\t%s:%d\t%s\t%s\t%s\n", mark, s.Protocol, s.Host, s.Port, s.Security,
-				"trust "+string(s.Trust)+" ("+joinNames(s.Sources)+")", detail)
+				p.T("cli.trust", "Trust", string(s.Trust), "Sources", joinNames(s.Sources)), detail)
 		}
 	}
 	tw.Flush()
 
-	fmt.Fprintln(w, "\nSources")
+	fmt.Fprintf(w, "\n%s\n", p.T("cli.sources"))
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, s := range r.Sources {
-		fmt.Fprintf(tw, "  %s\t%s\t%dms\t%s\n", s.Name, s.Status, s.ElapsedMS, oneLine(s.Detail))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Name, words.SourceStatus(p, &s), p.Millis(s.ElapsedMS), oneLine(s.Detail))
 	}
 	tw.Flush()
 	if transcripts {
-		printTranscripts(w, r)
+		printTranscripts(w, p, r)
 	}
-	fmt.Fprintf(w, "\nDone in %dms. DNSSEC: %s.\n", r.ElapsedMS, r.DNSSEC)
+	fmt.Fprintf(w, "\n%s\n", p.T("cli.done", "Elapsed", p.Millis(r.ElapsedMS), "DNSSEC", words.DNSSECShort(p, r.DNSSEC)))
 }
 
 // printTranscripts writes every probe's and login's exchange. Lines from
 // the plaintext part of a STARTTLS connection are marked: anyone on the path
 // could have written them.
-func printTranscripts(w io.Writer, r *detect.Report) {
+func printTranscripts(w io.Writer, p *i18n.Printer, r *detect.Report) {
 	for _, list := range [][]detect.Server{r.Incoming, r.Outgoing} {
 		for _, s := range list {
 			for _, t := range []struct {
 				what  string
 				lines []detect.TranscriptLine
-			}{{"probe", s.Probe.Transcript}, {"login", s.Login.Transcript}} {
+			}{{p.T("cli.transcript.probe"), s.Probe.Transcript}, {p.T("cli.transcript.login"), s.Login.Transcript}} {
 				if len(t.lines) == 0 {
 					continue
 				}
-				fmt.Fprintf(w, "\nTranscript: %s %s:%d (%s) %s\n", s.Protocol, s.Host, s.Port, s.Security, t.what)
+				fmt.Fprintf(w, "\n%s\n", p.T("cli.transcript", "Server", fmt.Sprintf("%s %s:%d (%s)", s.Protocol, s.Host, s.Port, s.Security), "What", t.what))
 				for _, l := range t.lines {
 					dir := map[string]string{"client": "C:", "server": "S:", "note": "--"}[l.From]
 					mark := ""
 					if l.BeforeTLS {
-						mark = " (before TLS, untrusted)"
+						mark = " " + p.T("cli.transcript.untrusted")
 					}
 					fmt.Fprintf(w, "  %5dms %s %s%s\n", l.AtMS, dir, l.Text, mark)
 				}
@@ -136,8 +142,8 @@ func printTranscripts(w io.Writer, r *detect.Report) {
 	}
 }
 
-func printServer(w io.Writer, title string, s *detect.Server, list []detect.Server, v detect.Verdict, reason string) {
-	fmt.Fprintf(w, "\n%s: %s\n", title, verdictWords[v])
+func printServer(w io.Writer, p *i18n.Printer, title string, s *detect.Server, list []detect.Server, v detect.Verdict, reason string) {
+	fmt.Fprintf(w, "\n%s\n", p.T("cli.label-value", "Label", title, "Value", verdictWord(p, v)))
 	if reason != "" {
 		fmt.Fprintf(w, "  %s\n", reason)
 	}
@@ -145,31 +151,42 @@ func printServer(w io.Writer, title string, s *detect.Server, list []detect.Serv
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
-	fmt.Fprintf(tw, "  Protocol:\t%s\n", strings.ToUpper(string(s.Protocol)))
-	fmt.Fprintf(tw, "  Server:\t%s\n", s.Host)
-	fmt.Fprintf(tw, "  Port:\t%d\n", s.Port)
-	fmt.Fprintf(tw, "  Security:\t%s\n", securityWords(s.Security))
-	fmt.Fprintf(tw, "  User name:\t%s\n", s.Username)
-	fmt.Fprintf(tw, "  Password:\t%s\n", authWords(s.Auth))
+	row := func(label, value string) {
+		fmt.Fprintf(tw, "  %s\t%s\n", p.T("cli.label", "Label", label), value)
+	}
+	row(p.T("field.protocol"), words.Protocol(s.Protocol))
+	row(p.T("field.server"), s.Host)
+	row(p.T("field.port"), fmt.Sprint(s.Port))
+	row(p.T("field.security"), securityWords(p, s.Security))
+	row(p.T("field.username"), s.Username)
+	row(p.T("field.password"), words.Auth(p, s.Auth))
 	verified := s.Probe.TLSVersion
 	if c := s.Probe.Cert; c != nil && c.Valid {
-		verified += fmt.Sprintf(", certificate valid for %s until %s", c.MatchedName, c.NotAfter)
+		until := c.NotAfter
+		if t, err := time.Parse(time.RFC3339, c.NotAfter); err == nil {
+			until = p.Date(t)
+		}
+		verified = p.T("cli.verified.cert", "TLS", verified, "Name", c.MatchedName, "Until", until)
 	}
-	fmt.Fprintf(tw, "  Verified:\t%s in %dms\n", verified, s.Probe.ElapsedMS)
+	row(p.T("field.verified"), p.T("cli.verified.in", "What", verified, "Elapsed", p.Millis(s.Probe.ElapsedMS)))
 	if s.Probe.DANE != "" {
-		fmt.Fprintf(tw, "  DANE:\t%s (%s)\n", s.Probe.DANE, s.Probe.DANEDetail)
+		dane := words.DANE(p, s.Probe.DANE)
+		if s.Probe.DANEDetail != "" {
+			dane += " (" + s.Probe.DANEDetail + ")"
+		}
+		row("DANE", dane)
 	}
-	fmt.Fprintf(tw, "  Found by:\t%s (trust: %s)\n", joinNames(s.Sources), s.Trust)
+	row(p.T("field.found-by"), p.T("cli.trust", "Trust", string(s.Trust), "Sources", joinNames(s.Sources)))
 	switch l := s.Login; l.Status {
 	case detect.LoginOK:
-		fmt.Fprintf(tw, "  Login:\tworks, with user name %s (%s)\n", l.Username, l.Mechanism)
+		row(p.T("field.login"), p.T("cli.login.ok", "User", l.Username, "Mechanism", l.Mechanism))
 	case detect.LoginFailed:
-		fmt.Fprintf(tw, "  Login:\tFAILED with user names %s: %s\n", strings.Join(l.Tried, ", "), l.Error)
+		row(p.T("field.login"), p.T("cli.login.failed", "Users", strings.Join(l.Tried, ", "), "Detail", l.Error))
 	case detect.LoginError:
-		fmt.Fprintf(tw, "  Login:\tcould not be checked: %s\n", l.Error)
+		row(p.T("field.login"), p.T("cli.login.error", "Detail", l.Error))
 	case detect.LoginNotTried:
 		if l.Error != "" {
-			fmt.Fprintf(tw, "  Login:\tnot tried: %s\n", l.Error)
+			row(p.T("field.login"), p.T("cli.login.not-tried", "Detail", l.Error))
 		}
 	}
 	tw.Flush()
