@@ -128,8 +128,12 @@ func TestFrenchTypography(t *testing.T) {
 // separated by dots, the first one a group of the catalogue.
 var idLiteral = regexp.MustCompile(`^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$`)
 
+// templateCall is a catalogue call in a template: {{T "id" ...}}.
+var templateCall = regexp.MustCompile(`\{\{-?\s*\(?[TN] "([^"]+)"`)
+
 // sourceLiterals returns every string literal of the module's Go files
-// (tests and testdata excluded), with where it is.
+// (tests and testdata excluded) and every message id its templates name,
+// with where it is.
 func sourceLiterals(t *testing.T) map[string]string {
 	t.Helper()
 	root := filepath.Join("..")
@@ -143,6 +147,16 @@ func sourceLiterals(t *testing.T) map[string]string {
 			switch d.Name() {
 			case ".git", "testdata", "screenshots", "bin":
 				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(path, ".tmpl") { // templates call {{T "id"}} and {{N "id" n}}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range templateCall.FindAllStringSubmatch(string(data), -1) {
+				lits[m[1]] = path
 			}
 			return nil
 		}

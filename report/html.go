@@ -25,6 +25,8 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/i18n"
+	"github.com/mailsetup/mailsetup/i18n/words"
 )
 
 // HTMLOptions tunes [WriteHTML]. A nil *HTMLOptions means the zero value.
@@ -34,12 +36,27 @@ type HTMLOptions struct {
 	// Title is the page's title and main heading; "" means
 	// "Mail settings report for ADDRESS".
 	Title string
+	// Printer says the page's words; nil means the language of the
+	// report's own sentences (detect.Report.Lang).
+	Printer *i18n.Printer
 }
 
 //go:embed report.html.tmpl
 var pageSource string
 
-var pageTemplate = template.Must(template.New("page").Parse(pageSource))
+// pageTemplate is parsed once; each page clones it and binds T, N and ms
+// to its printer.
+var pageTemplate = template.Must(template.New("page").Funcs(funcs(nil)).Parse(pageSource))
+
+// funcs are the template's functions: T and N say a catalogue message, ms
+// a duration in milliseconds.
+func funcs(p *i18n.Printer) template.FuncMap {
+	return template.FuncMap{
+		"T":  p.T,
+		"N":  p.N,
+		"ms": p.Millis,
+	}
+}
 
 // WriteHTML writes r as a self-contained HTML page (UTF-8) to w.
 //
@@ -52,11 +69,20 @@ func WriteHTML(w io.Writer, r *detect.Report, opts *HTMLOptions) error {
 	if opts == nil {
 		opts = &HTMLOptions{}
 	}
-	var b bytes.Buffer
-	if err := pageTemplate.Execute(&b, newPage(r, opts)); err != nil {
+	pr := opts.Printer
+	if pr == nil {
+		pr = i18n.New(i18n.Lang(r.Lang))
+	}
+	t, err := pageTemplate.Clone()
+	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	_, err := w.Write(b.Bytes())
+	t.Funcs(funcs(pr))
+	var b bytes.Buffer
+	if err := t.Execute(&b, newPage(pr, r, opts)); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	_, err = w.Write(b.Bytes())
 	return err
 }
 
@@ -65,6 +91,7 @@ func WriteHTML(w io.Writer, r *detect.Report, opts *HTMLOptions) error {
 // from the report.
 
 type page struct {
+	Lang          string
 	Title         string
 	Address       string
 	Domain        string
@@ -206,37 +233,38 @@ type source struct {
 	Detail    string
 }
 
-func newPage(r *detect.Report, opts *HTMLOptions) *page {
+func newPage(pr *i18n.Printer, r *detect.Report, opts *HTMLOptions) *page {
 	p := &page{
+		Lang:      string(pr.Lang()),
 		Title:     opts.Title,
 		Address:   r.Address,
 		Domain:    r.Domain,
 		Version:   r.Version,
 		ElapsedMS: r.ElapsedMS,
-		DNSSEC:    dnssecMark(r.DNSSEC),
+		DNSSEC:    dnssecMark(pr, r.DNSSEC),
 	}
 	if p.Title == "" {
-		p.Title = "Mail settings report"
+		p.Title = pr.T("report.title")
 		if r.Address != "" {
-			p.Title += " for " + r.Address
+			p.Title = pr.T("report.title.for", "Address", r.Address)
 		}
 	}
 	if r.DomainUnicode != r.Domain {
 		p.DomainUnicode = r.DomainUnicode
 	}
 	if !opts.Generated.IsZero() {
-		p.Generated = opts.Generated.Format("2006-01-02 15:04:05 MST")
+		p.Generated = pr.DateTime(opts.Generated)
 	}
-	p.Verdict, p.VerdictText = verdictMark(r.Verdict)
+	p.Verdict, p.VerdictText = verdictMark(pr, r.Verdict)
 
 	anchors := map[string]string{}
-	p.Incoming = servers(r.Incoming, "in", anchors)
-	p.Outgoing = servers(r.Outgoing, "out", anchors)
+	p.Incoming = servers(pr, r.Incoming, "in", anchors)
+	p.Outgoing = servers(pr, r.Outgoing, "out", anchors)
 
 	in, out := r.Recommended()
 	p.Settings = []setting{
-		newSetting("Incoming", in, p.Incoming, len(r.Incoming)),
-		newSetting("Outgoing", out, p.Outgoing, len(r.Outgoing)),
+		newSetting(pr, true, in, p.Incoming, len(r.Incoming)),
+		newSetting(pr, false, out, p.Outgoing, len(r.Outgoing)),
 	}
 	p.STARTTLSNote = in != nil && in.Security == autoconfig.STARTTLS ||
 		out != nil && out.Security == autoconfig.STARTTLS
@@ -249,7 +277,7 @@ func newPage(r *detect.Report, opts *HTMLOptions) *page {
 	for _, w := range ws {
 		counts[w.Severity]++
 		p.Warnings = append(p.Warnings, warning{
-			Severity: severityMark(w.Severity),
+			Severity: severityMark(pr, w.Severity),
 			Code:     w.Code,
 			Server:   w.Server,
 			Anchor:   anchors[w.Server],
@@ -259,17 +287,15 @@ func newPage(r *detect.Report, opts *HTMLOptions) *page {
 	}
 	var parts []string
 	for _, s := range []struct {
-		sev        detect.Severity
-		one, other string
+		sev detect.Severity
+		id  string
 	}{
-		{detect.SeverityDanger, "danger", "danger"},
-		{detect.SeverityWarning, "warning", "warnings"},
-		{detect.SeverityInfo, "info", "info"},
+		{detect.SeverityDanger, "report.count.danger"},
+		{detect.SeverityWarning, "report.count.warning"},
+		{detect.SeverityInfo, "report.count.info"},
 	} {
-		if n := counts[s.sev]; n == 1 {
-			parts = append(parts, "1 "+s.one)
-		} else if n > 1 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, s.other))
+		if n := counts[s.sev]; n > 0 {
+			parts = append(parts, pr.N(s.id, n))
 		}
 	}
 	p.Counts = strings.Join(parts, ", ")
@@ -277,7 +303,7 @@ func newPage(r *detect.Report, opts *HTMLOptions) *page {
 	for _, s := range r.Sources {
 		p.Sources = append(p.Sources, source{
 			Name:      string(s.Name),
-			Status:    sourceMark(s.Status),
+			Status:    sourceMark(pr, s.Status),
 			Trust:     string(s.Trust),
 			ElapsedMS: s.ElapsedMS,
 			Servers:   s.Servers,
@@ -288,12 +314,16 @@ func newPage(r *detect.Report, opts *HTMLOptions) *page {
 	return p
 }
 
-func newSetting(dir string, s *detect.Server, views []server, n int) setting {
-	st := setting{Direction: dir}
+func newSetting(pr *i18n.Printer, incoming bool, s *detect.Server, views []server, n int) setting {
+	st := setting{Direction: pr.T("report.outgoing")}
+	missing := pr.T("report.missing.outgoing")
+	if incoming {
+		st.Direction, missing = pr.T("report.incoming"), pr.T("report.missing.incoming")
+	}
 	if s == nil {
-		st.Missing = "Nothing found: no source named a server for " + strings.ToLower(dir) + " mail."
+		st.Missing = missing
 		if n > 0 {
-			st.Missing = "No server is safe to use: see the warnings and the servers below."
+			st.Missing = pr.T("report.missing.unsafe")
 		}
 		return st
 	}
@@ -312,22 +342,24 @@ func newSetting(dir string, s *detect.Server, views []server, n int) setting {
 		if name == "" {
 			name = s.Host
 		}
-		st.Verified = strings.TrimPrefix(st.Verified+", certificate valid for "+name, ", ")
-		if c.NotAfter != "" {
-			st.Verified += " until " + c.NotAfter
+		st.Verified = strings.TrimPrefix(st.Verified+", "+pr.T("report.cert-valid-for", "Name", name), ", ")
+		if t, err := time.Parse(time.RFC3339, c.NotAfter); err == nil {
+			st.Verified += " " + pr.T("report.until", "Date", pr.Date(t))
+		} else if c.NotAfter != "" {
+			st.Verified += " " + pr.T("report.until", "Date", c.NotAfter)
 		}
 	}
 	st.Login = v.Login
 	switch s.Login.Status {
 	case detect.LoginOK:
-		st.LoginDetail = "as " + s.Login.Username
+		st.LoginDetail = pr.T("report.login.as", "User", s.Login.Username)
 		if s.Login.Mechanism != "" {
 			st.LoginDetail += " (" + s.Login.Mechanism + ")"
 		}
 	case detect.LoginFailed:
-		st.LoginDetail = "user names tried: " + strings.Join(s.Login.Tried, ", ")
+		st.LoginDetail = pr.T("report.login.tried-inline") + pr.T("report.colon") + " " + strings.Join(s.Login.Tried, ", ")
 		if s.Login.Error != "" {
-			st.LoginDetail += ": " + s.Login.Error
+			st.LoginDetail += pr.T("report.colon") + " " + s.Login.Error
 		}
 	default:
 		st.LoginDetail = s.Login.Error
@@ -335,7 +367,7 @@ func newSetting(dir string, s *detect.Server, views []server, n int) setting {
 	return st
 }
 
-func servers(list []detect.Server, prefix string, anchors map[string]string) []server {
+func servers(pr *i18n.Printer, list []detect.Server, prefix string, anchors map[string]string) []server {
 	var out []server
 	for i := range list {
 		s := &list[i]
@@ -346,23 +378,23 @@ func servers(list []detect.Server, prefix string, anchors map[string]string) []s
 			Protocol:     protocolWords(s.Protocol),
 			Host:         s.Host,
 			Port:         s.Port,
-			Security:     securityWords(s.Security),
+			Security:     words.Security(pr, s.Security),
 			RawSecurity:  string(s.Security),
 			Username:     s.Username,
-			Auth:         passwordWords(s.Auth),
+			Auth:         words.Auth(pr, s.Auth),
 			Trust:        string(s.Trust),
-			Status:       serverMark(s),
-			Probe:        probeMark(s.Probe.Status),
+			Status:       serverMark(pr, s),
+			Probe:        probeMark(pr, s.Probe.Status),
 			ProbeError:   s.Probe.Error,
 			Address:      s.Probe.Address,
 			ElapsedMS:    s.Probe.ElapsedMS,
 			TLSVersion:   s.Probe.TLSVersion,
 			Cipher:       s.Probe.CipherSuite,
-			DANE:         s.Probe.DANE,
+			DANE:         words.DANE(pr, s.Probe.DANE),
 			Plain:        s.Security == autoconfig.Plain,
 			Capabilities: s.Probe.Capabilities,
 			SASL:         s.Probe.SASL,
-			Login:        loginMark(s.Login.Status),
+			Login:        loginMark(pr, s.Login.Status),
 			LoginStatus:  s.Login.Status,
 			LoginUser:    s.Login.Username,
 			LoginMech:    s.Login.Mechanism,
@@ -379,15 +411,15 @@ func servers(list []detect.Server, prefix string, anchors map[string]string) []s
 		}
 		v.Sources = strings.Join(names, ", ")
 		if v.Plain && s.Probe.Status == detect.ProbeOK {
-			v.STARTTLS = "not offered"
+			v.STARTTLS = pr.T("report.starttls.not-offered")
 			if s.Probe.STARTTLSOffered {
-				v.STARTTLS = "offered"
+				v.STARTTLS = pr.T("report.starttls.offered")
 			}
 		}
 		if c := s.Probe.Cert; c != nil {
 			v.Cert = &cert{
-				Status:      mark{"ok", "✔", "Valid"},
-				Problem:     c.Problem,
+				Status:      mark{"ok", "✔", pr.T("report.cert.valid")},
+				Problem:     words.CertProblem(pr, c.Problem),
 				Error:       c.Error,
 				Subject:     c.Subject,
 				Issuer:      c.Issuer,
@@ -396,7 +428,7 @@ func servers(list []detect.Server, prefix string, anchors map[string]string) []s
 				MatchedName: c.MatchedName,
 			}
 			if !c.Valid {
-				v.Cert.Status = mark{"bad", "✖", "Problem"}
+				v.Cert.Status = mark{"bad", "✖", pr.T("report.cert.problem")}
 			}
 			for _, n := range c.DNSNames {
 				v.Cert.Names = append(v.Cert.Names, certName{n, n == c.MatchedName})
@@ -404,16 +436,16 @@ func servers(list []detect.Server, prefix string, anchors map[string]string) []s
 		}
 		for _, a := range s.Probe.Tried {
 			t := tried{Address: a.Address, Network: a.Network, ElapsedMS: a.ElapsedMS,
-				Result: mark{"ok", "✔", "connected"}, Error: a.Error}
+				Result: mark{"ok", "✔", pr.T("report.tried.connected")}, Error: a.Error}
 			if a.Error != "" {
-				t.Result = mark{"bad", "✖", "failed"}
+				t.Result = mark{"bad", "✖", pr.T("report.tried.failed")}
 			}
 			v.Tried = append(v.Tried, t)
 		}
 		for _, t := range []struct {
 			what  string
 			lines []detect.TranscriptLine
-		}{{"Probe", s.Probe.Transcript}, {"Login", s.Login.Transcript}} {
+		}{{pr.T("report.transcript.probe"), s.Probe.Transcript}, {pr.T("report.transcript.login"), s.Login.Transcript}} {
 			if len(t.lines) == 0 {
 				continue
 			}
@@ -433,15 +465,6 @@ func servers(list []detect.Server, prefix string, anchors map[string]string) []s
 	}
 	return out
 }
-
-// securityWords names a connection security the way mail clients' settings
-// do: "SSL/TLS" (implicit TLS), "STARTTLS" or "None".
-func securityWords(s autoconfig.Security) string { return s.Label() }
-
-// passwordWords names the authentication of a server the way mail clients'
-// settings do, after the first, preferred, method; no method means a normal
-// password.
-func passwordWords(a []autoconfig.Auth) string { return autoconfig.AuthLabel(a) }
 
 func protocolWords(p autoconfig.Protocol) string {
 	switch p {
@@ -465,18 +488,18 @@ func direction(from string) string {
 	}
 }
 
-func verdictMark(v detect.Verdict) (mark, string) {
+func verdictMark(pr *i18n.Printer, v detect.Verdict) (mark, string) {
 	switch v {
 	case detect.VerdictSecure:
-		return mark{"ok", "✔", "Secure"}, "Verified settings found, with no warning above info."
+		return mark{"ok", "✔", pr.T("report.verdict.secure")}, pr.T("report.verdict.secure.text")
 	case detect.VerdictCaveats:
-		return mark{"warn", "⚠", "Works, with caveats"}, "Verified settings found; read the warnings before using them."
+		return mark{"warn", "⚠", pr.T("report.verdict.caveats")}, pr.T("report.verdict.caveats.text")
 	case detect.VerdictUnsafe:
-		return mark{"bad", "✖", "Unsafe"}, "Do not use these settings as they are; read the warnings."
+		return mark{"bad", "✖", pr.T("report.verdict.unsafe")}, pr.T("report.verdict.unsafe.text")
 	case detect.VerdictNone:
-		return mark{"muted", "✖", "Nothing found"}, "No source named a mail server for this domain."
+		return mark{"muted", "✖", pr.T("report.verdict.none")}, pr.T("report.verdict.none.text")
 	default:
-		return mark{"muted", "?", "Unknown verdict " + string(v)}, "This report's verdict is not one this page knows."
+		return mark{"muted", "?", pr.T("report.verdict.unknown", "Verdict", string(v))}, pr.T("report.verdict.unknown.text")
 	}
 }
 
@@ -493,94 +516,94 @@ func severityOrder(s detect.Severity) int {
 	}
 }
 
-func severityMark(s detect.Severity) mark {
+func severityMark(pr *i18n.Printer, s detect.Severity) mark {
 	switch s {
 	case detect.SeverityDanger:
-		return mark{"bad", "✖", "Danger"}
+		return mark{"bad", "✖", pr.T("report.severity.danger")}
 	case detect.SeverityWarning:
-		return mark{"warn", "⚠", "Warning"}
+		return mark{"warn", "⚠", pr.T("report.severity.warning")}
 	case detect.SeverityInfo:
-		return mark{"info", "ℹ", "Info"}
+		return mark{"info", "ℹ", pr.T("report.severity.info")}
 	default:
 		return mark{"muted", "?", string(s)}
 	}
 }
 
-func dnssecMark(s string) mark {
+func dnssecMark(pr *i18n.Printer, s string) mark {
 	switch s {
 	case "secure":
-		return mark{"ok", "✔", "secure: the domain's answers are signed and validated"}
+		return mark{"ok", "✔", pr.T("report.dnssec.secure")}
 	case "insecure":
-		return mark{"muted", "–", "insecure: the domain is not signed"}
+		return mark{"muted", "–", pr.T("report.dnssec.insecure")}
 	case "bogus":
-		return mark{"bad", "✖", "bogus: the signatures failed validation"}
+		return mark{"bad", "✖", pr.T("report.dnssec.bogus")}
 	case "indeterminate", "":
-		return mark{"muted", "–", "indeterminate: not validated"}
+		return mark{"muted", "–", pr.T("report.dnssec.indeterminate")}
 	default:
 		return mark{"muted", "?", s}
 	}
 }
 
-func sourceMark(s detect.SourceStatus) mark {
+func sourceMark(pr *i18n.Printer, s detect.SourceStatus) mark {
 	switch s {
 	case detect.StatusFound:
-		return mark{"ok", "✔", "found"}
+		return mark{"ok", "✔", pr.T("report.source.found")}
 	case detect.StatusNone:
-		return mark{"muted", "–", "none"}
+		return mark{"muted", "–", pr.T("report.source.none")}
 	case detect.StatusError:
-		return mark{"bad", "✖", "error"}
+		return mark{"bad", "✖", pr.T("report.source.error")}
 	case detect.StatusSkipped:
-		return mark{"muted", "–", "skipped"}
+		return mark{"muted", "–", pr.T("report.source.skipped")}
 	case detect.StatusRunning:
-		return mark{"muted", "…", "running"}
+		return mark{"muted", "…", pr.T("report.source.running")}
 	default:
 		return mark{"muted", "?", string(s)}
 	}
 }
 
-func probeMark(s detect.ProbeStatus) mark {
+func probeMark(pr *i18n.Printer, s detect.ProbeStatus) mark {
 	switch s {
 	case detect.ProbeOK:
-		return mark{"ok", "✔", "OK"}
+		return mark{"ok", "✔", pr.T("report.probe.ok")}
 	case detect.ProbeTLSError:
-		return mark{"bad", "✖", "TLS error"}
+		return mark{"bad", "✖", pr.T("report.probe.tls-error")}
 	case detect.ProbeProtocolError:
-		return mark{"bad", "✖", "Protocol error"}
+		return mark{"bad", "✖", pr.T("report.probe.protocol-error")}
 	case detect.ProbeUnreachable:
-		return mark{"bad", "✖", "Unreachable"}
+		return mark{"bad", "✖", pr.T("report.probe.unreachable")}
 	case detect.ProbeTimeout:
-		return mark{"bad", "✖", "Timed out"}
+		return mark{"bad", "✖", pr.T("report.probe.timeout")}
 	case detect.ProbeNotProbed, "":
-		return mark{"muted", "–", "Not probed"}
+		return mark{"muted", "–", pr.T("report.probe.not-probed")}
 	default:
 		return mark{"muted", "?", string(s)}
 	}
 }
 
 // serverMark sums a server up: verified (TLS and a valid certificate), or why not.
-func serverMark(s *detect.Server) mark {
+func serverMark(pr *i18n.Printer, s *detect.Server) mark {
 	switch {
 	case s.Probe.Status != detect.ProbeOK:
-		return probeMark(s.Probe.Status)
+		return probeMark(pr, s.Probe.Status)
 	case s.Security == autoconfig.Plain:
-		return mark{"bad", "✖", "Answered, but unencrypted"}
+		return mark{"bad", "✖", pr.T("report.server.unencrypted")}
 	case s.Probe.Cert == nil || !s.Probe.Cert.Valid:
-		return mark{"bad", "✖", "Answered, but the certificate failed the checks"}
+		return mark{"bad", "✖", pr.T("report.server.cert-failed")}
 	default:
-		return mark{"ok", "✔", "Verified: TLS and certificate"}
+		return mark{"ok", "✔", pr.T("report.server.verified")}
 	}
 }
 
-func loginMark(status string) mark {
+func loginMark(pr *i18n.Printer, status string) mark {
 	switch status {
 	case detect.LoginOK:
-		return mark{"ok", "✔", "Works"}
+		return mark{"ok", "✔", pr.T("report.login.ok")}
 	case detect.LoginFailed:
-		return mark{"bad", "✖", "Failed"}
+		return mark{"bad", "✖", pr.T("report.login.failed")}
 	case detect.LoginError:
-		return mark{"bad", "✖", "Could not be checked"}
+		return mark{"bad", "✖", pr.T("report.login.error")}
 	case detect.LoginNotTried, "":
-		return mark{"muted", "–", "Not tried"}
+		return mark{"muted", "–", pr.T("report.login.not-tried")}
 	default:
 		return mark{"muted", "?", status}
 	}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/i18n"
+	"github.com/mailsetup/mailsetup/i18n/words"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -51,34 +53,37 @@ func render(t *testing.T, r *detect.Report, opts *HTMLOptions) string {
 func TestGolden(t *testing.T) {
 	for _, c := range cases() {
 		t.Run(c.name, func(t *testing.T) {
-			got := render(t, c.rep, c.opts)
-			path := filepath.Join("testdata", c.name+".html")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./report/ -update to create it)", err)
-			}
-			if got != string(want) {
-				gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-				for i := 0; i < len(gl) || i < len(wl); i++ {
-					var g, w string
-					if i < len(gl) {
-						g = gl[i]
-					}
-					if i < len(wl) {
-						w = wl[i]
-					}
-					if g != w {
-						t.Fatalf("%s differs at line %d:\n got: %q\nwant: %q\n(run go test ./report/ -update if the change is meant)", path, i+1, g, w)
-					}
-				}
-			}
+			compareGolden(t, filepath.Join("testdata", c.name+".html"), render(t, c.rep, c.opts))
 		})
+	}
+}
+
+// compareGolden compares got with the golden file at path, or rewrites it
+// under -update.
+func compareGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report/ -update to create it)", err)
+	}
+	gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < len(gl) || i < len(wl); i++ {
+		var g, w string
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if g != w {
+			t.Fatalf("%s differs at line %d:\n got: %q\nwant: %q\n(run go test ./report/ -update if the change is meant)", path, i+1, g, w)
+		}
 	}
 }
 
@@ -240,7 +245,7 @@ func TestContent(t *testing.T) {
 		{"caveats", page(caveatsReport(), &HTMLOptions{Generated: time.Date(2026, 5, 1, 9, 30, 0, 0, time.UTC)}), []string{
 			"⚠ Verdict: Works, with caveats",
 			"Domain xn--bcher-kva.example (bücher.example)",
-			"Generated 2026-05-01 09:30:00 UTC",
+			"Generated 1 May 2026, 09:30 UTC",
 			"Incoming IMAP mail.xn--bcher-kva.example 143 STARTTLS bob Normal password",
 			"STARTTLS: set the client to STARTTLS required",
 			"Login check: ✖ Failed — user names tried: bob, bob@xn--bcher-kva.example: 535 5.7.8",
@@ -475,12 +480,19 @@ func TestWriteError(t *testing.T) {
 }
 
 func TestWords(t *testing.T) {
-	for sec, want := range map[string]string{"tls": "SSL/TLS", "starttls": "STARTTLS", "plain": "None", "odd": "odd"} {
-		if got := securityWords(autoconfig.Security(sec)); got != want {
-			t.Errorf("securityWords(%q) = %q, want %q", sec, got, want)
+	for _, lang := range []i18n.Lang{i18n.English, i18n.French} {
+		p := i18n.New(lang)
+		want := map[i18n.Lang]map[string]string{
+			i18n.English: {"tls": "SSL/TLS", "starttls": "STARTTLS", "plain": "None", "odd": "odd", "auth": "Normal password"},
+			i18n.French:  {"tls": "SSL/TLS", "starttls": "STARTTLS", "plain": "Aucune", "odd": "odd", "auth": "Mot de passe normal"},
+		}[lang]
+		for _, sec := range []string{"tls", "starttls", "plain", "odd"} {
+			if got := words.Security(p, autoconfig.Security(sec)); got != want[sec] {
+				t.Errorf("%s: words.Security(%q) = %q, want %q", lang, sec, got, want[sec])
+			}
 		}
-	}
-	if got := passwordWords(nil); got != "Normal password" {
-		t.Errorf("passwordWords(nil) = %q", got)
+		if got := words.Auth(p, nil); got != want["auth"] {
+			t.Errorf("%s: words.Auth(nil) = %q, want %q", lang, got, want["auth"])
+		}
 	}
 }
