@@ -284,6 +284,22 @@ type Report struct {
 	Warnings []Warning      `json:"warnings"`
 }
 
+// Quoted returns the diagnostics w's message quotes as they came (an
+// error of the network or of a server, a DANE or DNSSEC detail): they are
+// in the language they were written in, English, whatever the report's
+// language. Empty for a warning read back from JSON.
+func (w Warning) Quoted() []string {
+	var out []string
+	if m, ok := w.msg.(i18n.Msg); ok {
+		if v, ok := m.Arg("Detail"); ok {
+			if s, _ := v.(string); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
 // printer is the printer of the report's language.
 func (r *Report) printer() *i18n.Printer { return i18n.New(i18n.Lang(r.Lang)) }
 

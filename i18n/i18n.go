@@ -167,6 +167,16 @@ func (m Msg) Text(p *Printer) string {
 	return p.render(m.ID, m.Count, m.Args)
 }
 
+// Arg returns the value of the placeholder name, and whether m has it.
+func (m Msg) Arg(name string) (any, bool) {
+	for i := 0; i+1 < len(m.Args); i += 2 {
+		if k, _ := m.Args[i].(string); k == name {
+			return m.Args[i+1], true
+		}
+	}
+	return nil, false
+}
+
 // Plain is text that is the same in every language: a host name, a code.
 type Plain string
 

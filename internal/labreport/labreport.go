@@ -41,6 +41,15 @@ func Start() (*World, error) {
 	return &World{lab: l, dir: dir}, nil
 }
 
+// Domains are the domains of every lab scenario.
+func Domains() []string {
+	var out []string
+	for _, s := range lab.Scenarios {
+		out = append(out, s.Domain)
+	}
+	return out
+}
+
 // Close stops the lab and removes its folder.
 func (w *World) Close() {
 	w.lab.Close()
@@ -51,11 +60,20 @@ func (w *World) Close() {
 // alice@domain) with its sentences in p's language, and returns the report
 // made stable with [Stabilize].
 func (w *World) Detect(ctx context.Context, domain string, p *i18n.Printer) (*detect.Report, error) {
+	return w.DetectWith(ctx, domain, p, nil)
+}
+
+// DetectWith is [World.Detect] with options changed by modify (nil: none),
+// e.g. to watch the progress events.
+func (w *World) DetectWith(ctx context.Context, domain string, p *i18n.Printer, modify func(*detect.Options)) (*detect.Report, error) {
 	o := w.lab.DetectOptions()
 	o.LocalDir = w.dir
 	o.Timeout = 10 * time.Second
 	o.Printer = p
 	o.Exhaustive = true // the same sources every run, not the first to answer
+	if modify != nil {
+		modify(o)
+	}
 	rep, err := detect.Run(ctx, lab.User(domain), o)
 	if err != nil {
 		return nil, err
