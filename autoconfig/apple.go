@@ -8,6 +8,8 @@ package autoconfig
 // of Apple's schema; apple_test.go checks every emitted key against it.
 
 import (
+	"github.com/mailsetup/mailsetup/i18n"
+
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
@@ -63,6 +65,9 @@ type AppleOptions struct {
 	// Organization is the PayloadOrganization shown on the profile's
 	// Detail screen; empty leaves the key out.
 	Organization string
+	// Printer says the profile's description (PayloadDescription, shown
+	// on the device before installation) in its language; nil is English.
+	Printer *i18n.Printer
 	// IncludePassword writes Password as IncomingPassword and
 	// OutgoingPassword, so the device does not ask for it. It requires
 	// Signer, otherwise WriteAppleProfile fails with [ErrUnsignedPassword].
@@ -314,7 +319,7 @@ func buildAppleProfile(cfg *Config, acct Account, opts *AppleOptions) (*applePro
 
 	return &appleProfile{
 		PayloadContent:      []appleMail{m},
-		PayloadDescription:  appleDescription(cfg, acct, in, out, o.IncludePassword),
+		PayloadDescription:  appleDescription(o.Printer, cfg, acct, in, out, o.IncludePassword),
 		PayloadDisplayName:  m.EmailAccountDescription,
 		PayloadIdentifier:   ident,
 		PayloadOrganization: o.Organization,
@@ -416,29 +421,33 @@ func appleAuth(s Server) (string, error) {
 
 // appleDescription is the profile's PayloadDescription, shown on the Detail
 // screen before installation: what the profile sets up, so that the user can
-// decide (TopLevel.yaml), and a warning when it holds the password.
-func appleDescription(cfg *Config, acct Account, in, out Server, password bool) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Sets up the mail account %s", acct.Address)
+// decide (TopLevel.yaml), and a warning when it holds the password, in p's
+// language, with Apple Mail's words for the servers.
+func appleDescription(p *i18n.Printer, cfg *Config, acct Account, in, out Server, password bool) string {
+	account := acct.Address
 	if cfg.DisplayName != "" {
-		fmt.Fprintf(&b, " (%s)", cfg.DisplayName)
+		account = p.T("apple.account-named", "Address", acct.Address, "Name", cfg.DisplayName)
 	}
-	fmt.Fprintf(&b, ": incoming mail %s, outgoing mail %s.", appleServerText(in), appleServerText(out))
+	d := p.T("apple.summary", "Account", account, "Incoming", appleServerText(p, in), "Outgoing", appleServerText(p, out))
 	if password {
-		b.WriteString(" The password is included: delete this file once the profile is installed.")
+		d += " " + p.T("apple.password-included")
 	}
-	return b.String()
+	return d
 }
 
 // appleServerText describes a server in words: "IMAP imap.example.com port
 // 993 with TLS".
-func appleServerText(s Server) string {
-	sec := map[Security]string{TLS: "with TLS", STARTTLS: "with STARTTLS", Plain: "without encryption"}[s.Security]
+func appleServerText(p *i18n.Printer, s Server) string {
+	ids := map[Security]string{TLS: "apple.security.tls", STARTTLS: "apple.security.starttls", Plain: "apple.security.plain"}
+	sec := ""
+	if id, ok := ids[s.Security]; ok {
+		sec = p.T(id)
+	}
 	name := strings.ToUpper(string(s.Protocol))
 	if s.Port == 0 {
-		return fmt.Sprintf("%s %s %s", name, s.Hostname, sec)
+		return p.T("apple.server", "Protocol", name, "Host", s.Hostname, "Security", sec)
 	}
-	return fmt.Sprintf("%s %s port %d %s", name, s.Hostname, s.Port, sec)
+	return p.T("apple.server.port", "Protocol", name, "Host", s.Hostname, "Port", s.Port, "Security", sec)
 }
 
 // appleRandomUUID returns a random (version 4) UUID, upper case as uuidgen

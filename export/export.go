@@ -26,6 +26,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/report"
 )
 
@@ -121,6 +122,10 @@ type Options struct {
 	QRSize int
 	// Generated is the time printed in the HTML report; zero leaves it out.
 	Generated time.Time
+	// Printer says the visible texts of the HTML report and of the Apple
+	// profile's description; nil means the report's language
+	// (detect.Report.Lang). The settings files' machine values never change.
+	Printer *i18n.Printer
 }
 
 // Write renders rep in format f. Settings formats hold only servers reached
@@ -155,7 +160,7 @@ func Write(rep *detect.Report, f Format, opts *Options) ([]byte, error) {
 		enc.SetIndent("", "  ")
 		err = enc.Encode(rep)
 	case HTML:
-		err = report.WriteHTML(&buf, rep, &report.HTMLOptions{Generated: o.Generated})
+		err = report.WriteHTML(&buf, rep, &report.HTMLOptions{Generated: o.Generated, Printer: o.Printer})
 	default:
 		err = writeSettings(&buf, rep, f, &o)
 	}
@@ -188,8 +193,12 @@ func writeSettings(buf *bytes.Buffer, rep *detect.Report, f Format, o *Options) 
 	case Zone:
 		return autoconfig.WriteZone(buf, rep.Domain, cfg, rep.TLSA(), &autoconfig.ZoneOptions{WebHost: o.WebHost})
 	case Apple:
+		p := o.Printer
+		if p == nil {
+			p = i18n.New(i18n.Lang(rep.Lang))
+		}
 		return autoconfig.WriteAppleProfile(buf, cfg, acct, &autoconfig.AppleOptions{
-			Signer: o.Signer, IncludePassword: o.IncludePassword, Password: o.Password})
+			Signer: o.Signer, IncludePassword: o.IncludePassword, Password: o.Password, Printer: p})
 	case QR:
 		payload, err := autoconfig.QRPayload(cfg, acct, &autoconfig.QROptions{
 			IncludePassword: o.IncludePassword, Password: o.Password})

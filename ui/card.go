@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -13,6 +12,8 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/i18n"
+	"github.com/mailsetup/mailsetup/i18n/words"
 )
 
 // serverCard shows the recommended server of one direction: its verdict
@@ -20,38 +21,39 @@ import (
 // type into a mail client with copy buttons.
 func (r *resultScreen) serverCard(incoming bool) *widget.Card {
 	rep := r.s.rep
+	p := r.u.p
 	a, l := directionLevel(rep, incoming, r.s.confirmed)
-	title := "Outgoing mail (sending)"
+	title := p.T("ui.card.outgoing")
 	if incoming {
-		title = "Incoming mail (receiving)"
+		title = p.T("ui.card.incoming")
 	}
 	verdict := container.NewHBox(widget.NewIcon(levelIcon(l)),
-		&widget.Label{Text: l.word(), TextStyle: fyne.TextStyle{Bold: true}, Importance: levelImportance(l)})
+		&widget.Label{Text: l.word(p), TextStyle: fyne.TextStyle{Bold: true}, Importance: levelImportance(l)})
 	card := panel(title, verdict, wrapped(a.Reason))
 	content := card.Content.(*fyne.Container)
 	s := a.Server
 	if s == nil {
 		return card
 	}
-	security := securityWords(s.Security)
+	security := securityWords(p, s.Security)
 	if s.Security == autoconfig.STARTTLS {
-		security += " (required, never \"if available\")"
+		security = p.T("ui.card.starttls-required", "Label", security)
 	}
 	user := s.Username
 	if user == "" {
 		user = rep.Address
 	}
 	rows := []fyne.CanvasObject{
-		fieldName("Protocol"), wrapped(protocolWords(s.Protocol)),
-		fieldName("Server"), r.copyable("server name", s.Host),
-		fieldName("Port"), r.copyable("port", strconv.Itoa(s.Port)),
-		fieldName("Security"), wrapped(security),
-		fieldName("User name"), r.copyable("user name", user),
-		fieldName("Password"), wrapped(authWords(s.Auth)),
+		fieldName(p.T("field.protocol")), wrapped(protocolWords(s.Protocol)),
+		fieldName(p.T("field.server")), r.copyable(p.T("ui.copy.server"), s.Host),
+		fieldName(p.T("field.port")), r.copyable(p.T("ui.copy.port"), strconv.Itoa(s.Port)),
+		fieldName(p.T("field.security")), wrapped(security),
+		fieldName(p.T("field.username")), r.copyable(p.T("ui.copy.username"), user),
+		fieldName(p.T("field.password")), wrapped(words.Auth(p, s.Auth)),
 	}
-	if words, l := loginWords(&s.Login); words != "" {
-		rows = append(rows, fieldName("Password check"),
-			iconLine(levelIcon(l), wrapped(words)))
+	if said, l := loginWords(p, &s.Login); said != "" {
+		rows = append(rows, fieldName(p.T("ui.card.password-check")),
+			iconLine(levelIcon(l), wrapped(said)))
 	}
 	content.Add(widget.NewSeparator())
 	content.Add(container.New(layout.NewFormLayout(), rows...))
@@ -72,19 +74,19 @@ func (r *resultScreen) copyable(what, value string) fyne.CanvasObject {
 }
 
 // loginWords says what the password check gave, "" when it did not run.
-func loginWords(l *detect.LoginReport) (string, level) {
+func loginWords(p *i18n.Printer, l *detect.LoginReport) (string, level) {
 	switch l.Status {
 	case detect.LoginOK:
-		return "works, with user name " + l.Username, levelSecure
+		return p.T("ui.login.ok", "User", l.Username), levelSecure
 	case detect.LoginFailed:
-		return "refused for " + strings.Join(l.Tried, ", ") + ": check the password", levelUnsafe
+		return p.T("ui.login.failed", "Users", strings.Join(l.Tried, ", ")), levelUnsafe
 	case detect.LoginNotTried:
 		if l.Error == "" {
 			return "", levelNone // no password check ran
 		}
-		return "not tried: " + plainText(l.Error), levelCaveats
+		return p.T("ui.login.not-tried", "Detail", plainText(l.Error)), levelCaveats
 	case detect.LoginError:
-		return "could not be checked: " + plainText(l.Error), levelUnsafe
+		return p.T("ui.login.error", "Detail", plainText(l.Error)), levelUnsafe
 	}
 	return "", levelNone
 }
@@ -93,24 +95,22 @@ func loginWords(l *detect.LoginReport) (string, level) {
 // below https named, saying which domain it belongs to and why it matters.
 func (r *resultScreen) confirmPanel(s *detect.Server) fyne.CanvasObject {
 	rep := r.s.rep
+	p := r.u.p
 	domain := displayDomain(rep)
-	owner := "a server inside " + domain
+	owner := p.T("ui.confirm.owner.inside", "Domain", domain)
 	if !detect.InDomain(s.Host, rep.Domain) {
-		owner = "a server of " + detect.RegisteredDomain(s.Host) + ", not of " + domain
+		owner = p.T("ui.confirm.owner.other", "Owner", detect.RegisteredDomain(s.Host), "Domain", domain)
 	}
 	if containsFold(r.s.confirmed, s.Host) {
-		undo := &widget.Button{Text: "Undo", Importance: widget.LowImportance, OnTapped: func() { r.onUnconfirm(s.Host) }}
+		undo := &widget.Button{Text: p.T("ui.confirm.undo"), Importance: widget.LowImportance, OnTapped: func() { r.onUnconfirm(s.Host) }}
 		return tinted(theme.ColorNameSuccess, iconLine(levelIcon(levelSecure), container.NewBorder(nil, nil, nil, undo,
-			wrapped(fmt.Sprintf("You confirmed that %s is your provider's server. The password check may send your password there.", s.Host)))))
+			wrapped(p.T("ui.confirm.done", "Host", s.Host)))))
 	}
-	text := fmt.Sprintf("The settings for %s point to %s (%s). They come only from %s, which nothing ties to %s: "+
-		"someone who can tamper with your network could have planted them to collect your password. "+
-		"Confirm only if your provider's instructions or web site name %s.",
-		domain, s.Host, owner, trustWords(s.Trust), domain, s.Host)
-	yes := &widget.Button{Text: "Yes, " + s.Host + " is my provider's server", Icon: theme.ConfirmIcon(),
+	text := p.T("ui.confirm.text", "Domain", domain, "Host", s.Host, "Owner", owner, "Trust", words.TrustFrom(p, s.Trust))
+	yes := &widget.Button{Text: p.T("ui.confirm.yes", "Host", s.Host), Icon: theme.ConfirmIcon(),
 		OnTapped: func() { r.onConfirm(s.Host) }}
 	return tinted(theme.ColorNameWarning, iconLine(levelIcon(levelCaveats), container.NewVBox(
-		&widget.Label{Text: "Is " + s.Host + " your provider's server?", TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
+		&widget.Label{Text: p.T("ui.confirm.question", "Host", s.Host), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
 		wrapped(text),
 		container.NewHBox(yes),
 	)))

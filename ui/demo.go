@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -17,17 +18,17 @@ import (
 // demoCases are the lab domains the demo offers, with what each shows.
 // Only those the lab knows are listed.
 var demoCases = []struct{ domain, about string }{
-	{"demo.test", "secure: a well-run domain"},
-	{"srvout.test", "works with caveats: unsigned DNS records pointing to another domain"},
-	{"nostarttls.test", "unsafe: encryption stripped (no STARTTLS)"},
-	{"badcert.test", "unsafe: certificate for another name"},
-	{"danebad.test", "unsafe: key differs from the domain's DANE record"},
-	{"bogus.test", "unsafe: DNSSEC signatures fail"},
-	{"starttls.test", "secure, but STARTTLS only"},
-	{"mx.test", "caveats: found through the mail provider (MX)"},
-	{"plain.test", "unsafe: unencrypted servers only"},
-	{"silent.test", "a server that never answers"},
-	{"nothing.test", "nothing published at all"},
+	{"demo.test", "ui.demo.case.demo"},
+	{"srvout.test", "ui.demo.case.srvout"},
+	{"nostarttls.test", "ui.demo.case.nostarttls"},
+	{"badcert.test", "ui.demo.case.badcert"},
+	{"danebad.test", "ui.demo.case.danebad"},
+	{"bogus.test", "ui.demo.case.bogus"},
+	{"starttls.test", "ui.demo.case.starttls"},
+	{"mx.test", "ui.demo.case.mx"},
+	{"plain.test", "ui.demo.case.plain"},
+	{"silent.test", "ui.demo.case.silent"},
+	{"nothing.test", "ui.demo.case.nothing"},
 }
 
 // demoCard is the "Try the demo" card of the start screen.
@@ -55,17 +56,17 @@ func (d *demoCard) buildUI() {
 		if !known[c.domain] {
 			continue
 		}
-		l := lab.User(c.domain) + " — " + c.about
+		l := lab.User(c.domain) + " — " + d.u.p.T(c.about)
 		d.options[l] = lab.User(c.domain)
 		labels = append(labels, l)
 	}
-	d.choice = &widget.Select{Options: labels, PlaceHolder: "Pick a case"}
+	d.choice = &widget.Select{Options: labels, PlaceHolder: d.u.p.T("ui.demo.pick")}
 	if len(labels) > 0 {
 		d.choice.SetSelected(labels[0])
 	}
-	d.run = &widget.Button{Text: "Run demo", Icon: theme.MediaPlayIcon(), OnTapped: d.onRun}
-	d.card = panel("Try the demo — no network needed",
-		wrapped("A small test world runs inside the app, on this computer only: DNS, web and mail servers, some with faults on purpose. Pick a case to see how Mailsetup reports it."),
+	d.run = &widget.Button{Text: d.u.p.T("ui.demo.run"), Icon: theme.MediaPlayIcon(), OnTapped: d.onRun}
+	d.card = panel(d.u.p.T("ui.demo.title"),
+		wrapped(d.u.p.T("ui.demo.explain")),
 		container.NewBorder(nil, nil, nil, d.run, d.choice),
 	)
 }
@@ -93,7 +94,7 @@ func (u *UI) startDemo(address, name string) {
 	u.startRun(address, name, true, func(s *session) (*detect.Options, error) {
 		l, err := lab.Start(lab.Options{Latency: latency})
 		if err != nil {
-			return nil, fmt.Errorf("the demo could not start: %w", err)
+			return nil, sayError(fmt.Errorf("the demo could not start: %w", err), "ui.demo.failed", "Detail", err.Error())
 		}
 		dir, err := os.MkdirTemp("", "mailsetup-demo-")
 		if err == nil {
@@ -102,12 +103,12 @@ func (u *UI) startDemo(address, name string) {
 		if err != nil {
 			l.Close()
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("the demo could not start: %w", err)
+			return nil, sayError(fmt.Errorf("the demo could not start: %w", err), "ui.demo.failed", "Detail", err.Error())
 		}
 		if !s.setLab(l, dir) {
 			l.Close()
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("the demo was cancelled")
+			return nil, sayError(errors.New("the demo was cancelled"), "ui.demo.cancelled")
 		}
 		o := l.DetectOptions()
 		o.LocalDir = dir

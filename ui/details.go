@@ -13,6 +13,8 @@ import (
 
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/export"
+	"github.com/mailsetup/mailsetup/i18n"
+	"github.com/mailsetup/mailsetup/i18n/words"
 )
 
 // detailsTab is the helpdesk view: every source with its query, status,
@@ -33,66 +35,67 @@ func newDetailsTab(r *resultScreen) *detailsTab {
 
 func (t *detailsTab) buildUI() {
 	rep := t.r.s.rep
-	summary := wrapped(fmt.Sprintf("%s — checked in %s. DNSSEC: %s.", rep.Address, millis(rep.ElapsedMS), dnssecWords(rep.DNSSEC)))
-	copyBtn := &widget.Button{Text: "Copy report", Icon: theme.ContentCopyIcon(), OnTapped: t.onCopy}
-	saveJSON := &widget.Button{Text: "Save JSON…", Icon: theme.DocumentSaveIcon(), OnTapped: func() { t.onSave(FormatJSON) }}
-	saveHTML := &widget.Button{Text: "Save HTML…", Icon: theme.DocumentSaveIcon(), OnTapped: func() { t.onSave(FormatHTML) }}
-	actions := container.NewGridWrap(fyne.NewSize(150, copyBtn.MinSize().Height), copyBtn, saveJSON, saveHTML)
+	p := t.r.u.p
+	summary := wrapped(p.T("ui.details.summary", "Address", rep.Address, "Elapsed", millis(p, rep.ElapsedMS), "DNSSEC", words.DNSSEC(p, rep.DNSSEC)))
+	copyBtn := &widget.Button{Text: p.T("ui.details.copy"), Icon: theme.ContentCopyIcon(), OnTapped: t.onCopy}
+	saveJSON := &widget.Button{Text: p.T("ui.details.save-json"), Icon: theme.DocumentSaveIcon(), OnTapped: func() { t.onSave(FormatJSON) }}
+	saveHTML := &widget.Button{Text: p.T("ui.details.save-html"), Icon: theme.DocumentSaveIcon(), OnTapped: func() { t.onSave(FormatHTML) }}
+	actions := container.NewGridWrap(fyne.NewSize(170, copyBtn.MinSize().Height), copyBtn, saveJSON, saveHTML)
 
-	body := []fyne.CanvasObject{summary, actions, heading("Sources")}
+	body := []fyne.CanvasObject{summary, actions, heading(p.T("ui.progress.sources"))}
 	for i := range rep.Sources {
-		body = append(body, sourceDetail(&rep.Sources[i]))
+		body = append(body, sourceDetail(p, &rep.Sources[i]))
 	}
-	body = append(body, heading("Server checks"))
+	body = append(body, heading(p.T("ui.progress.probes")))
 	for _, list := range [][]detect.Server{rep.Incoming, rep.Outgoing} {
 		for i := range list {
 			s := &list[i]
 			icon, _ := probeIcon(s)
-			box, toggle := expander(probeTitle(s), icon, func() fyne.CanvasObject { return probeDetail(s) })
+			box, toggle := expander(probeTitle(p, s), icon, func() fyne.CanvasObject { return probeDetail(p, s) })
 			body = append(body, box)
 			t.toggles = append(t.toggles, toggle)
 			t.boxes = append(t.boxes, box)
 		}
 	}
 	if len(t.boxes) == 0 {
-		body = append(body, caption("No server was found, so none was checked."))
+		body = append(body, caption(p.T("ui.details.no-server")))
 	}
 	t.content = container.NewVScroll(centered(1200, container.NewPadded(container.NewVBox(body...))))
 }
 
 // sourceDetail is one source: status, time, trust, what was asked and
 // what came back.
-func sourceDetail(s *detect.SourceReport) fyne.CanvasObject {
+func sourceDetail(p *i18n.Printer, s *detect.SourceReport) fyne.CanvasObject {
 	icon, imp := sourceIcon(s.Status)
 	caption := widget.RichTextStyle{SizeName: theme.SizeNameCaptionText, ColorName: theme.ColorNameForeground}
 	text := widget.NewRichText(
-		&widget.TextSegment{Text: sourceWords(s.Name), Style: widget.RichTextStyle{Inline: true, TextStyle: fyne.TextStyle{Bold: true}}},
-		&widget.TextSegment{Text: "   " + sourceStatusWords(s), Style: widget.RichTextStyle{Inline: true, ColorName: importanceColor(imp)}},
-		&widget.TextSegment{Text: "   (trust: " + string(s.Trust) + ")", Style: widget.RichTextStyle{ColorName: theme.ColorNameForeground}},
+		&widget.TextSegment{Text: words.Source(p, s.Name), Style: widget.RichTextStyle{Inline: true, TextStyle: fyne.TextStyle{Bold: true}}},
+		&widget.TextSegment{Text: "   " + words.SourceStatus(p, s), Style: widget.RichTextStyle{Inline: true, ColorName: importanceColor(imp)}},
+		&widget.TextSegment{Text: "   (" + p.T("ui.label-value", "Label", p.T("report.trust"), "Value", string(s.Trust)) + ")", Style: widget.RichTextStyle{ColorName: theme.ColorNameForeground}},
 	)
 	if s.Detail != "" {
 		text.Segments = append(text.Segments, &widget.TextSegment{Text: s.Detail, Style: caption})
 	}
 	for _, q := range s.Queries {
-		text.Segments = append(text.Segments, &widget.TextSegment{Text: "asked: " + q, Style: caption})
+		text.Segments = append(text.Segments, &widget.TextSegment{Text: p.T("ui.label-value", "Label", p.T("ui.details.asked"), "Value", q), Style: caption})
 	}
 	text.Wrapping = fyne.TextWrapWord
-	return container.NewBorder(nil, nil, leadIcon(widget.NewIcon(icon)), &widget.Label{Text: millis(s.ElapsedMS)}, text)
+	return container.NewBorder(nil, nil, leadIcon(widget.NewIcon(icon)), &widget.Label{Text: millis(p, s.ElapsedMS)}, text)
 }
 
 // probeTitle is the one-line summary of a server check.
-func probeTitle(s *detect.Server) string {
-	t := fmt.Sprintf("%s %s:%d (%s): %s, %s", protocolWords(s.Protocol), s.Host, s.Port, securityWords(s.Security),
-		probeStatusWords(&s.Probe), millis(s.Probe.ElapsedMS))
+func probeTitle(p *i18n.Printer, s *detect.Server) string {
+	t := p.T("ui.label-value", "Label", fmt.Sprintf("%s %s:%d (%s)", protocolWords(s.Protocol), s.Host, s.Port, securityWords(p, s.Security)),
+		"Value", words.ProbeStatus(p, &s.Probe)+", "+millis(p, s.Probe.ElapsedMS))
 	if s.Recommended {
-		t = "Recommended — " + t
+		t = p.T("report.recommended") + " — " + t
 	}
 	return t
 }
 
 // probeDetail is everything the check of one server saw.
-func probeDetail(s *detect.Server) fyne.CanvasObject {
-	p := &s.Probe
+func probeDetail(p *i18n.Printer, s *detect.Server) fyne.CanvasObject {
+	pr := &s.Probe
 	var rows []fyne.CanvasObject
 	add := func(name, value string) {
 		if value != "" {
@@ -100,79 +103,65 @@ func probeDetail(s *detect.Server) fyne.CanvasObject {
 				&widget.Label{Text: value, Wrapping: fyne.TextWrapBreak, Selectable: true})
 		}
 	}
-	add("Result", probeStatusWords(p)+errorSuffix(p.Error))
-	add("Found by", strings.Join(sourceNames(s.Sources), ", ")+" (trust: "+string(s.Trust)+")")
-	add("Connected to", p.Address)
-	add("TLS", strings.TrimSpace(p.TLSVersion+" "+p.CipherSuite))
-	if c := p.Cert; c != nil {
-		valid := "valid"
+	suffix := func(e string) string {
+		if e == "" {
+			return ""
+		}
+		return p.T("report.colon") + " " + e
+	}
+	add(p.T("ui.details.result"), words.ProbeStatus(p, pr)+suffix(pr.Error))
+	add(p.T("field.found-by"), strings.Join(sourceNames(s.Sources), ", ")+" ("+p.T("ui.label-value", "Label", p.T("report.trust"), "Value", string(s.Trust))+")")
+	add(p.T("ui.details.connected-to"), pr.Address)
+	add("TLS", strings.TrimSpace(pr.TLSVersion+" "+pr.CipherSuite))
+	if c := pr.Cert; c != nil {
+		valid := p.T("ui.details.cert.valid")
 		if !c.Valid {
-			valid = "NOT valid"
+			valid = p.T("ui.details.cert.invalid")
 			if c.Problem != "" {
-				valid += " (" + c.Problem + ")"
+				valid += " (" + words.CertProblem(p, c.Problem) + ")"
 			}
 		}
 		if c.MatchedName != "" {
-			valid += " for " + c.MatchedName
+			valid = p.T("ui.details.cert.for", "Status", valid, "Name", c.MatchedName)
 		}
-		add("Certificate", valid+errorSuffix(c.Error))
-		add("Subject", c.Subject)
-		add("Issuer", c.Issuer)
-		add("Names", strings.Join(c.DNSNames, ", "))
-		add("Valid", fmt.Sprintf("from %s to %s", friendlyTime(c.NotBefore), friendlyTime(c.NotAfter)))
-		add("Key (SHA-256)", c.SPKISHA256)
+		add(p.T("report.certificate"), valid+suffix(c.Error))
+		add(p.T("report.cert.subject"), c.Subject)
+		add(p.T("report.cert.issuer"), c.Issuer)
+		add(p.T("report.cert.names"), strings.Join(c.DNSNames, ", "))
+		add(p.T("ui.details.cert.validity"), p.T("ui.details.cert.from-to", "From", friendlyTime(p, c.NotBefore), "To", friendlyTime(p, c.NotAfter)))
+		add(p.T("ui.details.cert.key"), c.SPKISHA256)
 	}
-	add("DANE", daneWords(p.DANE))
-	add("Capabilities", strings.Join(p.Capabilities, " "))
-	add("SASL", strings.Join(p.SASL, " "))
+	add("DANE", words.DANE(p, pr.DANE))
+	add(p.T("report.capabilities"), strings.Join(pr.Capabilities, " "))
+	add("SASL", strings.Join(pr.SASL, " "))
 	var tried []string
-	for _, a := range p.Tried {
-		t := fmt.Sprintf("%s (%s) in %s", a.Address, a.Network, millis(a.ElapsedMS))
+	for _, a := range pr.Tried {
+		t := p.T("ui.details.tried", "Address", a.Address, "Network", a.Network, "Elapsed", millis(p, a.ElapsedMS))
 		if a.Error != "" {
-			t += ": " + a.Error
+			t += suffix(a.Error)
 		}
 		tried = append(tried, t)
 	}
-	add("Addresses tried", strings.Join(tried, "\n"))
-	if words, _ := loginWords(&s.Login); words != "" {
-		add("Password check", words)
+	add(p.T("report.addresses-tried"), strings.Join(tried, "\n"))
+	if said, _ := loginWords(p, &s.Login); said != "" {
+		add(p.T("ui.card.password-check"), said)
 	}
 	box := []fyne.CanvasObject{container.New(layout.NewFormLayout(), rows...)}
-	if len(p.Transcript) > 0 {
-		box = append(box, bold("Conversation (passwords are never shown)"), transcript(p.Transcript))
+	if len(pr.Transcript) > 0 {
+		box = append(box, bold(p.T("ui.details.conversation")), transcript(p, pr.Transcript))
 	}
 	if len(s.Login.Transcript) > 0 {
-		box = append(box, bold("Password check conversation (password removed)"), transcript(s.Login.Transcript))
+		box = append(box, bold(p.T("ui.details.login-conversation")), transcript(p, s.Login.Transcript))
 	}
 	return container.NewVBox(box...)
 }
 
-// daneWords explains a probe's DANE status (RFC 7672 §2.2).
-func daneWords(s string) string {
-	switch s {
-	case "verified":
-		return "verified: the key matches the domain's signed TLSA record"
-	case "mismatch":
-		return "MISMATCH: the key is not the one the signed TLSA record names"
-	case "none":
-		return "no TLSA record"
-	case "insecure":
-		return "not checked: the host's DNS is not signed"
-	case "bogus":
-		return "FAILED: the TLSA answer's signatures do not check out"
-	case "indeterminate":
-		return "not checked: DNSSEC validation could not be completed (a DNS lookup failed)"
-	}
-	return s
-}
-
-// friendlyTime shows an RFC 3339 time as "2 Jan 2027 15:04 UTC".
-func friendlyTime(s string) string {
+func friendlyTime(p *i18n.Printer, s string) string {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return s
 	}
-	return t.UTC().Format("2 Jan 2006 15:04 UTC")
+	return p.DateTime(t)
 }
 
 // expander is a title that shows or hides content when tapped; toggle does
@@ -198,13 +187,6 @@ func expander(title string, icon fyne.Resource, build func() fyne.CanvasObject) 
 	return container.NewVBox(container.NewBorder(nil, nil, leadIcon(widget.NewIcon(icon)), nil, b), indented), toggle
 }
 
-func errorSuffix(e string) string {
-	if e == "" {
-		return ""
-	}
-	return ": " + e
-}
-
 func sourceNames(s []detect.SourceName) []string {
 	out := make([]string, len(s))
 	for i, n := range s {
@@ -213,13 +195,11 @@ func sourceNames(s []detect.SourceName) []string {
 	return out
 }
 
-// untrustedMark flags transcript lines from before the TLS handshake.
-const untrustedMark = "  [before TLS: untrusted]"
-
 // transcript renders a protocol exchange in monospace. Lines from before
 // the TLS handshake are marked in words and in the warning colour: anyone
 // on the path could have written them (EAST: plaintext UI spoofing).
-func transcript(lines []detect.TranscriptLine) fyne.CanvasObject {
+func transcript(p *i18n.Printer, lines []detect.TranscriptLine) fyne.CanvasObject {
+	untrustedMark := "  [" + p.T("ui.details.untrusted-mark") + "]"
 	rt := widget.NewRichText() // not a struct literal: that would scroll inside itself
 	rt.Wrapping = fyne.TextWrapBreak
 	anyBefore := false
@@ -239,18 +219,18 @@ func transcript(lines []detect.TranscriptLine) fyne.CanvasObject {
 		return rt
 	}
 	return container.NewVBox(
-		caption("Lines marked [before TLS: untrusted] were exchanged before encryption started: anyone on the network could have written or changed them."),
+		caption(p.T("ui.details.untrusted-note", "Mark", "["+p.T("ui.details.untrusted-mark")+"]")),
 		rt)
 }
 
 func (t *detailsTab) onCopy() {
 	data, err := export.Write(t.r.s.rep, FormatJSON, nil)
 	if err != nil {
-		t.r.setStatus("Could not copy the report: " + plainError(err))
+		t.r.setStatus(t.r.u.p.T("ui.details.copy-failed", "Detail", plainError(t.r.u.p, err)))
 		return
 	}
 	t.r.u.app.Clipboard().SetContent(string(data))
-	t.r.setStatus(fmt.Sprintf("Copied the report (JSON, %d bytes) to the clipboard.", len(data)))
+	t.r.setStatus(t.r.u.p.N("ui.details.copied", len(data)))
 }
 
 func (t *detailsTab) onSave(f Format) {

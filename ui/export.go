@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"os"
 	"time"
 
@@ -40,26 +39,27 @@ func newExportTab(r *resultScreen) *exportTab {
 
 func (t *exportTab) buildUI() {
 	rep := t.r.s.rep
+	p := t.r.u.p
 	_, err := rep.Config(nil)
 	verified := err == nil
 	var list []fyne.CanvasObject
 	if !verified {
 		list = append(list, tinted(theme.ColorNameWarning, iconLine(levelIcon(levelCaveats),
-			wrapped("Nothing verified to export: settings files are only written for servers whose TLS connection passed the checks. The reports below describe what was found."))))
+			wrapped(p.T("ui.export.nothing-verified")))))
 	}
 	for _, f := range Formats {
-		b := &widget.Button{Text: "Save…", Icon: theme.DocumentSaveIcon(), OnTapped: func() { t.onSave(f) }}
+		b := &widget.Button{Text: p.T("ui.export.save"), Icon: theme.DocumentSaveIcon(), OnTapped: func() { t.onSave(f) }}
 		if f.Settings && !verified {
 			b.Disable()
 		}
 		list = append(list, container.NewBorder(nil, nil, nil, container.NewCenter(b),
-			container.NewVBox(bold(f.Title), caption(f.Use))))
+			container.NewVBox(bold(p.T(f.Title)), caption(p.T(f.Use)))))
 		if f.Format == FormatApple && verified {
 			list = append(list, t.signingUI())
 		}
 		list = append(list, widget.NewSeparator())
 	}
-	files := panel("Save settings and reports", list[:len(list)-1]...)
+	files := panel(p.T("ui.export.title"), list[:len(list)-1]...)
 	parts := []fyne.CanvasObject{files}
 	if verified {
 		parts = append([]fyne.CanvasObject{t.qrCard()}, parts...)
@@ -69,49 +69,51 @@ func (t *exportTab) buildUI() {
 
 // qrCard shows the QR code for Thunderbird for Android, about 320 px.
 func (t *exportTab) qrCard() fyne.CanvasObject {
-	png, err := export.Write(t.r.s.rep, FormatQR, &export.Options{Name: t.r.s.name, QRSize: qrSize})
+	p := t.r.u.p
+	png, err := export.Write(t.r.s.rep, FormatQR, &export.Options{Name: t.r.s.name, QRSize: qrSize, Printer: p})
 	if err != nil {
-		return panel("QR code for your phone", wrapped("No QR code. "+exportError(err)))
+		return panel(p.T("ui.export.qr.phone"), wrapped(p.T("ui.export.qr.none", "Detail", exportError(p, err))))
 	}
 	t.qr = canvas.NewImageFromResource(fyne.NewStaticResource(export.FileName(t.r.s.rep, FormatQR), png))
 	t.qr.FillMode = canvas.ImageFillContain
 	t.qr.ScaleMode = canvas.ImageScalePixels
 	t.qr.SetMinSize(fyne.NewSquareSize(320))
-	return panel("QR code for Thunderbird for Android",
+	return panel(p.T("ui.export.qr.title"),
 		container.NewCenter(t.qr),
-		wrapped("In Thunderbird for Android, choose to import settings and scan this code. It holds the server settings and your address, never your password."),
+		wrapped(p.T("ui.export.qr.help")),
 	)
 }
 
 // signingUI lets the user pick a certificate and key, or a .p12 file, to
 // sign the Apple profile with.
 func (t *exportTab) signingUI() fyne.CanvasObject {
-	t.signed = &widget.Label{Text: "Not signed: the device will show the profile as unverified.", Wrapping: fyne.TextWrapWord}
-	cert := &widget.Button{Text: "Certificate (PEM)…", OnTapped: func() { t.pick("certificate", []string{".pem", ".crt", ".cer"}, t.onCert) }}
-	key := &widget.Button{Text: "Key (PEM)…", OnTapped: func() { t.pick("key", []string{".pem", ".key"}, t.onKey) }}
-	p12 := &widget.Button{Text: ".p12 file…", OnTapped: func() { t.pick(".p12 file", []string{".p12", ".pfx"}, t.onP12) }}
+	p := t.r.u.p
+	t.signed = &widget.Label{Text: p.T("ui.sign.unsigned"), Wrapping: fyne.TextWrapWord}
+	cert := &widget.Button{Text: p.T("ui.sign.cert"), OnTapped: func() { t.pick(p.T("ui.sign.what.cert"), []string{".pem", ".crt", ".cer"}, t.onCert) }}
+	key := &widget.Button{Text: p.T("ui.sign.key"), OnTapped: func() { t.pick(p.T("ui.sign.what.key"), []string{".pem", ".key"}, t.onKey) }}
+	p12 := &widget.Button{Text: p.T("ui.sign.p12"), OnTapped: func() { t.pick(p.T("ui.sign.what.p12"), []string{".p12", ".pfx"}, t.onP12) }}
 	t.p12pw = newPasswordEntry()
-	t.p12pw.SetPlaceHolder(".p12 password")
+	t.p12pw.SetPlaceHolder(p.T("ui.sign.p12-password"))
 	t.p12pw.OnSubmitted = func(string) { t.loadP12() }
-	use := &widget.Button{Text: "Use", OnTapped: t.loadP12}
-	unsign := &widget.Button{Text: "Don't sign", Importance: widget.LowImportance, OnTapped: func() {
+	use := &widget.Button{Text: p.T("ui.sign.use"), OnTapped: t.loadP12}
+	unsign := &widget.Button{Text: p.T("ui.sign.dont"), Importance: widget.LowImportance, OnTapped: func() {
 		t.signer, t.certPEM, t.keyPEM, t.p12 = nil, nil, nil, nil
-		t.signed.SetText("Not signed: the device will show the profile as unverified.")
+		t.signed.SetText(p.T("ui.sign.unsigned"))
 	}}
 	body := container.NewVBox(
-		caption("Sign with a certificate and its key, or with a .p12 file:"),
+		caption(p.T("ui.sign.how")),
 		container.NewGridWithColumns(2, cert, key),
 		container.NewBorder(nil, nil, p12, use, t.p12pw),
 		container.NewBorder(nil, nil, nil, unsign, t.signed),
 	)
-	return widget.NewAccordion(widget.NewAccordionItem("Sign the Apple profile (optional)", body))
+	return widget.NewAccordion(widget.NewAccordionItem(p.T("ui.sign.title"), body))
 }
 
 // pick opens a file and hands its bytes to use.
 func (t *exportTab) pick(what string, exts []string, use func([]byte)) {
 	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
-			t.signed.SetText("Could not open the " + what + ": " + plainError(err))
+			t.signed.SetText(t.r.u.p.T("ui.sign.open-failed", "What", what, "Detail", plainError(t.r.u.p, err)))
 			return
 		}
 		if rc == nil {
@@ -120,12 +122,14 @@ func (t *exportTab) pick(what string, exts []string, use func([]byte)) {
 		defer rc.Close()
 		data, err := os.ReadFile(rc.URI().Path())
 		if err != nil {
-			t.signed.SetText("Could not read the " + what + ": " + plainError(err))
+			t.signed.SetText(t.r.u.p.T("ui.sign.read-failed", "What", what, "Detail", plainError(t.r.u.p, err)))
 			return
 		}
 		use(data)
 	}, t.r.u.win)
 	d.SetFilter(storage.NewExtensionFileFilter(exts))
+	d.SetConfirmText(t.r.u.p.T("ui.button.open"))
+	d.SetDismissText(t.r.u.p.T("ui.button.cancel"))
 	t.r.u.showDialog(d)
 }
 
@@ -133,16 +137,16 @@ func (t *exportTab) onCert(b []byte) { t.certPEM = b; t.loadPEM() }
 func (t *exportTab) onKey(b []byte)  { t.keyPEM = b; t.loadPEM() }
 func (t *exportTab) onP12(b []byte) {
 	t.p12 = b
-	t.signed.SetText("Type the .p12 password, then Use.")
+	t.signed.SetText(t.r.u.p.T("ui.sign.type-p12"))
 	t.r.u.win.Canvas().Focus(t.p12pw)
 }
 
 func (t *exportTab) loadPEM() {
 	switch {
 	case t.certPEM == nil:
-		t.signed.SetText("Now pick the certificate.")
+		t.signed.SetText(t.r.u.p.T("ui.sign.pick-cert"))
 	case t.keyPEM == nil:
-		t.signed.SetText("Now pick the key.")
+		t.signed.SetText(t.r.u.p.T("ui.sign.pick-key"))
 	default:
 		s, err := autoconfig.LoadSignerPEM(t.certPEM, t.keyPEM)
 		t.setSigner(s, err)
@@ -151,7 +155,7 @@ func (t *exportTab) loadPEM() {
 
 func (t *exportTab) loadP12() {
 	if t.p12 == nil {
-		t.signed.SetText("Pick the .p12 file first.")
+		t.signed.SetText(t.r.u.p.T("ui.sign.pick-p12"))
 		return
 	}
 	s, err := autoconfig.LoadSignerP12(t.p12, t.p12pw.Text)
@@ -162,20 +166,21 @@ func (t *exportTab) loadP12() {
 func (t *exportTab) setSigner(s *autoconfig.Signer, err error) {
 	if err != nil {
 		t.signer = nil
-		t.signed.SetText("Cannot sign: " + plainError(err))
+		t.signed.SetText(t.r.u.p.T("ui.sign.cannot", "Detail", plainError(t.r.u.p, err)))
 		return
 	}
 	t.signer = s
 	c := s.Certificate()
-	t.signed.SetText(fmt.Sprintf("Signed by %s (valid until %s).", c.Subject.String(), c.NotAfter.Format("2 January 2006")))
+	t.signed.SetText(t.r.u.p.T("ui.sign.signed", "Subject", c.Subject.String(), "Until", t.r.u.p.Date(c.NotAfter)))
 }
 
 // onSave renders f and asks where to save it.
 func (t *exportTab) onSave(f FormatInfo) {
 	rep := t.r.s.rep
-	data, err := export.Write(rep, f.Format, &export.Options{Name: t.r.s.name, Signer: t.signer, QRSize: qrSize, Generated: time.Now()})
+	p := t.r.u.p
+	data, err := export.Write(rep, f.Format, &export.Options{Name: t.r.s.name, Signer: t.signer, QRSize: qrSize, Generated: time.Now(), Printer: p})
 	if err != nil {
-		t.r.u.showDialog(dialog.NewInformation("Cannot export", exportError(err), t.r.u.win))
+		t.r.u.showInfo(p.T("ui.export.cannot"), exportError(p, err))
 		return
 	}
 	t.r.saveFile(export.FileName(rep, f.Format), f.Ext, data)
@@ -185,7 +190,7 @@ func (t *exportTab) onSave(f FormatInfo) {
 func (r *resultScreen) saveFile(name, ext string, data []byte) {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
-			r.setStatus("Could not save: " + plainError(err))
+			r.setStatus(r.u.p.T("ui.save.failed", "Detail", plainError(r.u.p, err)))
 			return
 		}
 		if w == nil {
@@ -196,12 +201,14 @@ func (r *resultScreen) saveFile(name, ext string, data []byte) {
 			err = cerr
 		}
 		if err != nil {
-			r.u.showDialog(dialog.NewInformation("Could not save", plainError(err), r.u.win))
+			r.u.showInfo(r.u.p.T("ui.save.failed.title"), plainError(r.u.p, err))
 			return
 		}
-		r.setStatus(fmt.Sprintf("Saved %s (%d bytes).", w.URI().Path(), len(data)))
+		r.setStatus(r.u.p.N("ui.save.done", len(data), "Path", w.URI().Path()))
 	}, r.u.win)
 	d.SetFileName(name)
+	d.SetConfirmText(r.u.p.T("ui.button.save"))
+	d.SetDismissText(r.u.p.T("ui.button.cancel"))
 	if ext != "" {
 		d.SetFilter(storage.NewExtensionFileFilter([]string{ext}))
 	}

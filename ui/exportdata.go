@@ -6,6 +6,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/export"
+	"github.com/mailsetup/mailsetup/i18n"
 )
 
 // Format is an export format of the Export tab: package export's, which
@@ -28,20 +29,22 @@ const (
 // export's description (extension, settings or report) and the tab's words.
 type FormatInfo struct {
 	export.Info
-	// Title names the format; Use says who it is for and what to do with it.
+	// Title names the format; Use says who it is for and what to do with
+	// it. Both are message ids of the catalogue (package i18n), said in the
+	// app's language when shown.
 	Title, Use string
 }
 
 // Formats is every export format, in the order the Export tab lists them.
 var Formats = []FormatInfo{
-	uiFormat(FormatThunderbird, "Thunderbird profile (user.js)", "Put into a Thunderbird profile folder: the account appears at the next start."),
-	uiFormat(FormatApple, "Apple profile (.mobileconfig)", "Open on an iPhone, iPad or Mac to add the account. Signed if you pick a certificate below."),
-	uiFormat(FormatQR, "QR code (PNG)", "For Thunderbird for Android: the same code as shown here, as a picture."),
-	uiFormat(FormatAutoconfig, "Autoconfig file (config-v1.1.xml)", "For the domain's admin: host it at autoconfig.DOMAIN, and Thunderbird, K-9, Evolution and KMail find the settings."),
-	uiFormat(FormatAutodiscover, "Autodiscover answer (XML)", "For the domain's admin: host it at autodiscover.DOMAIN for Outlook."),
-	uiFormat(FormatZone, "DNS records (zone file)", "For the domain's admin: SRV and TLSA records that make clients find and pin these servers."),
-	uiFormat(FormatJSON, "Report (JSON)", "The full report, for a helpdesk ticket or a script."),
-	uiFormat(FormatHTML, "Report (HTML)", "The full report as a web page, for a helpdesk ticket."),
+	uiFormat(FormatThunderbird, "ui.format.thunderbird.title", "ui.format.thunderbird.use"),
+	uiFormat(FormatApple, "ui.format.apple.title", "ui.format.apple.use"),
+	uiFormat(FormatQR, "ui.format.qr.title", "ui.format.qr.use"),
+	uiFormat(FormatAutoconfig, "ui.format.autoconfig.title", "ui.format.autoconfig.use"),
+	uiFormat(FormatAutodiscover, "ui.format.autodiscover.title", "ui.format.autodiscover.use"),
+	uiFormat(FormatZone, "ui.format.zone.title", "ui.format.zone.use"),
+	uiFormat(FormatJSON, "ui.format.json.title", "ui.format.json.use"),
+	uiFormat(FormatHTML, "ui.format.html.title", "ui.format.html.use"),
 }
 
 func uiFormat(f Format, title, use string) FormatInfo {
@@ -57,12 +60,12 @@ func uiFormat(f Format, title, use string) FormatInfo {
 const qrSize = 640
 
 // exportError says why an export was refused, for a person.
-func exportError(err error) string {
+func exportError(p *i18n.Printer, err error) string {
 	if nv, ok := errors.AsType[*detect.NotVerifiedError](err); ok {
-		return fmt.Sprintf("Nothing exported: the report recommends %s server %s, but %s.", nv.Protocol, nv.Server, nv.Why())
+		return p.T("ui.export.not-verified", "Why", nv.Localize(p))
 	}
 	if errors.Is(err, detect.ErrNothingVerified) {
-		return "Nothing to export: no server was verified over TLS."
+		return p.T("ui.export.nothing")
 	}
-	return plainError(err)
+	return plainError(p, err)
 }

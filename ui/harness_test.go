@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/internal/lab"
 	"github.com/mailsetup/mailsetup/ui"
 )
@@ -59,6 +60,7 @@ type harness struct {
 	q    *queue
 	lab  *lab.Lab
 	runs int // calls of OptionsFor, i.e. detections started
+	lang i18n.Lang // the app's language; English unless set before newHarness
 	// stepwise makes waitFor check its condition after every single
 	// update, to see states that later updates replace.
 	stepwise bool
@@ -78,9 +80,16 @@ func startLab(t *testing.T, o lab.Options) *lab.Lab {
 
 func newHarness(t *testing.T, l *lab.Lab) *harness {
 	t.Helper()
+	return newHarnessIn(t, l, i18n.English)
+}
+
+// newHarnessIn is newHarness with the app in lang.
+func newHarnessIn(t *testing.T, l *lab.Lab, lang i18n.Lang) *harness {
+	t.Helper()
 	a := test.NewTempApp(t)
-	h := &harness{t: t, q: &queue{}, lab: l}
+	h := &harness{t: t, q: &queue{}, lab: l, lang: lang}
 	h.u = ui.New(a, ui.Config{
+		Lang:        h.lang,
 		Do:          h.q.do,
 		DemoLatency: -1,
 		OptionsFor: func(string) (*detect.Options, error) {

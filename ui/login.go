@@ -43,13 +43,13 @@ func (r *resultScreen) onLogin() {
 
 func (l *loginDialog) buildUI() {
 	s := l.r.s
-	intro := wrapped(fmt.Sprintf("Check that your password works for %s. It goes only to the recommended servers, only over a TLS connection that is verified again first, and only to servers you trust or confirmed. It is not stored.", s.rep.Address))
+	p := l.r.u.p
+	intro := wrapped(p.T("ui.login.intro", "Address", s.rep.Address))
 	box := container.NewVBox(intro)
 	in, out := s.rep.Recommended()
 	for _, srv := range uniqueHosts(in, out) {
 		if needsConfirmation(s.rep, srv, s.confirmed) {
-			box.Add(iconLine(levelIcon(levelCaveats), wrapped(fmt.Sprintf(
-				"%s is not confirmed as your provider's server, so the password will not be sent there. Confirm it on the Settings tab first.", srv.Host))))
+			box.Add(iconLine(levelIcon(levelCaveats), wrapped(p.T("ui.login.unconfirmed", "Host", srv.Host))))
 		}
 	}
 	l.password = newPasswordEntry()
@@ -60,14 +60,14 @@ func (l *loginDialog) buildUI() {
 	l.busy = widget.NewActivity()
 	l.busy.Hide()
 	l.results = container.NewVBox()
-	l.check = &widget.Button{Text: "Check", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: l.onCheck}
-	l.close = &widget.Button{Text: "Cancel", OnTapped: l.onClose}
-	box.Add(bold("Password"))
+	l.check = &widget.Button{Text: p.T("ui.login.check"), Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: l.onCheck}
+	l.close = &widget.Button{Text: p.T("ui.button.cancel"), OnTapped: l.onClose}
+	box.Add(bold(p.T("ui.login.password")))
 	box.Add(l.password)
 	box.Add(l.problem)
 	box.Add(l.results)
 	box.Add(container.NewHBox(l.busy, layout.NewSpacer(), l.close, l.check))
-	l.d = dialog.NewCustomWithoutButtons("Check password", atLeast(460, box), l.r.u.win)
+	l.d = dialog.NewCustomWithoutButtons(p.T("ui.login.title"), atLeast(460, box), l.r.u.win)
 	l.d.SetOnClosed(func() {
 		if l.cancel != nil {
 			l.cancel()
@@ -95,7 +95,7 @@ func (l *loginDialog) onClose() { l.d.Hide() }
 func (l *loginDialog) onCheck() {
 	pw := l.password.Text
 	if pw == "" {
-		l.problem.SetText("Type your password first.")
+		l.problem.SetText(l.r.u.p.T("ui.login.type-first"))
 		l.problem.Show()
 		return
 	}
@@ -110,6 +110,7 @@ func (l *loginDialog) onCheck() {
 	rep.Incoming, rep.Outgoing = slices.Clone(s.rep.Incoming), slices.Clone(s.rep.Outgoing)
 	req := detect.LoginRequest{Password: pw, Confirmed: slices.Clone(s.confirmed)}
 	opts := *s.opts
+	opts.Printer = l.r.u.p
 	ctx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
 	go func() {
@@ -128,10 +129,11 @@ func (l *loginDialog) onChecked(rep *detect.Report, err error) {
 	}
 	l.password.Enable()
 	l.check.Enable()
-	l.check.SetText("Check again")
-	l.close.SetText("Close")
+	p := l.r.u.p
+	l.check.SetText(p.T("ui.login.again"))
+	l.close.SetText(p.T("ui.button.close"))
 	if err != nil {
-		l.problem.SetText(plainError(err))
+		l.problem.SetText(plainError(p, err))
 		l.problem.Show()
 		return
 	}
@@ -142,13 +144,13 @@ func (l *loginDialog) onChecked(rep *detect.Report, err error) {
 	for _, d := range []struct {
 		name string
 		s    *detect.Server
-	}{{"Incoming", in}, {"Outgoing", out}} {
+	}{{p.T("report.incoming"), in}, {p.T("report.outgoing"), out}} {
 		if d.s == nil {
-			l.results.Add(iconLine(levelIcon(levelNone), wrapped(d.name+": no safe server, so the password was not sent.")))
+			l.results.Add(iconLine(levelIcon(levelNone), wrapped(p.T("ui.label-value", "Label", d.name, "Value", p.T("ui.login.no-server")))))
 			continue
 		}
-		words, lv := loginWords(&d.s.Login)
-		l.results.Add(iconLine(levelIcon(lv), wrapped(fmt.Sprintf("%s (%s %s): %s", d.name, protocolWords(d.s.Protocol), d.s.Host, words))))
+		said, lv := loginWords(p, &d.s.Login)
+		l.results.Add(iconLine(levelIcon(lv), wrapped(p.T("ui.label-value", "Label", fmt.Sprintf("%s (%s %s)", d.name, protocolWords(d.s.Protocol), d.s.Host), "Value", said))))
 	}
-	l.r.setStatus("Password check done.")
+	l.r.setStatus(p.T("ui.login.done"))
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/i18n/words"
 )
 
 // progressScreen shows a run live: a row for every source and every server
@@ -54,23 +55,24 @@ func newProgressScreen(u *UI, s *session) *progressScreen {
 }
 
 func (p *progressScreen) buildUI() {
-	where := "Looking up the mail settings of " + p.s.address
+	pr := p.u.p
+	where := pr.T("ui.progress.title", "Address", p.s.address)
 	if p.s.demo {
-		where += " in the demo world"
+		where = pr.T("ui.progress.title.demo", "Address", p.s.address)
 	}
 	title := &widget.Label{Text: where, SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true},
 		Wrapping: fyne.TextWrapWord}
-	explain := caption("Every source is asked at once; every server found is then checked over TLS before it can be recommended.")
-	p.elapsed = &widget.Label{Text: "Starting…"}
+	explain := caption(pr.T("ui.progress.explain"))
+	p.elapsed = &widget.Label{Text: pr.T("ui.progress.starting")}
 	if p.s.demo {
-		p.elapsed.Text = "Starting the demo world…"
+		p.elapsed.Text = pr.T("ui.progress.starting.demo")
 	}
 	p.busy = widget.NewActivity()
 	p.busy.Start()
-	p.cancel = &widget.Button{Text: "Cancel (Esc)", Icon: theme.CancelIcon(), OnTapped: p.u.onCancel}
+	p.cancel = &widget.Button{Text: pr.T("ui.progress.cancel"), Icon: theme.CancelIcon(), OnTapped: p.u.onCancel}
 	p.sources = container.NewVBox()
 	p.probes = container.NewVBox()
-	p.noProbes = caption("No server to check yet.")
+	p.noProbes = caption(pr.T("ui.progress.no-probes"))
 	p.probes.Add(p.noProbes)
 
 	top := container.NewVBox(
@@ -78,8 +80,8 @@ func (p *progressScreen) buildUI() {
 		container.NewBorder(nil, nil, nil, container.NewHBox(p.busy, p.elapsed), explain),
 	)
 	lists := container.NewVBox(
-		heading("Sources"), p.sources,
-		heading("Server checks"), p.probes,
+		heading(pr.T("ui.progress.sources")), p.sources,
+		heading(pr.T("ui.progress.probes")), p.probes,
 	)
 	p.content = container.NewBorder(
 		centered(960, container.NewPadded(top)), nil, nil, nil,
@@ -119,14 +121,14 @@ func (r *progressRow) set(state, detail string, c fyne.ThemeColorName) {
 }
 
 // finish ends a row's running state with an outcome.
-func (r *progressRow) finish(icon fyne.Resource, state, detail string, ms int64, importance widget.Importance) {
+func (r *progressRow) finish(icon fyne.Resource, state, detail, took string, importance widget.Importance) {
 	r.running = false
 	r.spinner.Stop()
 	r.spinner.Hide()
 	r.icon.SetResource(icon)
 	r.icon.Show()
 	r.set(state, detail, importanceColor(importance))
-	r.time.SetText(millis(ms))
+	r.time.SetText(took)
 }
 
 // importanceColor is the theme colour of a text importance.
@@ -164,33 +166,34 @@ func (p *progressScreen) onEvent(ev detect.Event) {
 		p.zero = time.Now().Add(-ev.At)
 		p.tick()
 	}
+	pr := p.u.p
 	switch {
 	case ev.Source != nil:
 		s := ev.Source
-		r := p.row("source "+string(s.Name), sourceWords(s.Name), ev.At, p.sources)
+		r := p.row("source "+string(s.Name), words.Source(pr, s.Name), ev.At, p.sources)
 		if ev.Kind == detect.EventSourceStarted {
-			r.set(sourceStatusWords(s), "trust if found: "+trustWords(s.Trust), theme.ColorNameForeground)
+			r.set(words.SourceStatus(pr, s), pr.T("ui.progress.trust-if-found", "Trust", words.Trust(pr, s.Trust)), theme.ColorNameForeground)
 			return
 		}
 		icon, imp := sourceIcon(s.Status)
-		r.finish(icon, sourceStatusWords(s), s.Detail, s.ElapsedMS, imp)
+		r.finish(icon, words.SourceStatus(pr, s), s.Detail, millis(pr, s.ElapsedMS), imp)
 	case ev.Server != nil:
 		s := ev.Server
 		name := fmt.Sprintf("%s %s:%d", protocolWords(s.Protocol), s.Host, s.Port)
 		r := p.row("probe "+name+" "+string(s.Security), name, ev.At, p.probes)
 		if ev.Kind == detect.EventProbeStarted {
-			r.set("checking…", securityWords(s.Security)+", named by "+trustWords(s.Trust), theme.ColorNameForeground)
+			r.set(pr.T("label.probe.checking"), pr.T("ui.progress.named-by", "Security", securityWords(pr, s.Security), "Trust", words.Trust(pr, s.Trust)), theme.ColorNameForeground)
 			return
 		}
 		icon, imp := probeIcon(s)
-		detail := securityWords(s.Security)
+		detail := securityWords(pr, s.Security)
 		if s.Probe.TLSVersion != "" {
 			detail += ", " + s.Probe.TLSVersion
 		}
 		if s.Probe.Error != "" {
-			detail += ": " + plainText(s.Probe.Error)
+			detail = pr.T("ui.label-value", "Label", detail, "Value", plainText(s.Probe.Error))
 		}
-		r.finish(icon, probeStatusWords(&s.Probe), detail, s.Probe.ElapsedMS, imp)
+		r.finish(icon, words.ProbeStatus(pr, &s.Probe), detail, millis(pr, s.Probe.ElapsedMS), imp)
 	}
 }
 
@@ -225,14 +228,14 @@ func probeIcon(s *detect.Server) (fyne.Resource, widget.Importance) {
 
 // tick updates the clock and the times of the rows still running.
 func (p *progressScreen) tick() {
-	p.elapsed.SetText(fmt.Sprintf("%.1f s", time.Since(p.started).Seconds()))
+	p.elapsed.SetText(p.u.p.Seconds(time.Since(p.started).Seconds()))
 	if p.zero.IsZero() {
 		return
 	}
 	now := time.Since(p.zero)
 	for _, r := range p.rows {
 		if r.running {
-			r.time.SetText(fmt.Sprintf("%.1f s…", max(0, (now-r.at).Seconds())))
+			r.time.SetText(p.u.p.Seconds(max(0, (now-r.at).Seconds())) + "…")
 		}
 	}
 }

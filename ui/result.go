@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/i18n"
+	"github.com/mailsetup/mailsetup/i18n/words"
 )
 
 // resultScreen shows a finished run: the verdict banner, then three tabs —
@@ -39,18 +41,19 @@ func newResultScreen(u *UI, s *session) *resultScreen {
 
 func (r *resultScreen) buildUI() {
 	rep := r.s.rep
+	p := r.u.p
 	r.top = container.NewStack()
 	r.settings = container.NewStack()
 	r.details = newDetailsTab(r)
 	r.export = newExportTab(r)
 	r.tabs = container.NewAppTabs(
-		container.NewTabItemWithIcon("Settings", theme.MailComposeIcon(), r.settings),
-		container.NewTabItemWithIcon("Details for the helpdesk", theme.ListIcon(), r.details.content),
-		container.NewTabItemWithIcon("Export", theme.DocumentSaveIcon(), r.export.content),
+		container.NewTabItemWithIcon(p.T("ui.result.tab.settings"), theme.MailComposeIcon(), r.settings),
+		container.NewTabItemWithIcon(p.T("ui.result.tab.details"), theme.ListIcon(), r.details.content),
+		container.NewTabItemWithIcon(p.T("ui.result.tab.export"), theme.DocumentSaveIcon(), r.export.content),
 	)
 	r.status = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
-	again := &widget.Button{Text: "New search", Icon: theme.NavigateBackIcon(), OnTapped: func() { r.u.showStart("") }}
-	r.login = &widget.Button{Text: "Check password…", Icon: theme.LoginIcon(), OnTapped: r.onLogin}
+	again := &widget.Button{Text: p.T("ui.result.new-search"), Icon: theme.NavigateBackIcon(), OnTapped: func() { r.u.showStart("") }}
+	r.login = &widget.Button{Text: p.T("ui.result.check-password"), Icon: theme.LoginIcon(), OnTapped: r.onLogin}
 	if in, out := rep.Recommended(); in == nil && out == nil {
 		r.login.Disable()
 	}
@@ -65,14 +68,14 @@ func (r *resultScreen) banner() fyne.CanvasObject {
 	rep := r.s.rep
 	v, sentence := detect.JudgeReport(rep, r.s.confirmed)
 	l := verdictLevel(v)
-	title := verdictTitle(rep, v)
+	title := verdictTitle(r.u.p, rep, v)
 	icon := levelIcon(l)
 	if rep.Offline() {
 		l, icon = levelCaveats, theme.NewColoredResource(theme.WarningIcon(), theme.ColorNameWarning)
 	}
 	where := rep.Address
 	if r.s.demo {
-		where += " (demo world, on this computer only)"
+		where = r.u.p.T("ui.result.demo-address", "Address", rep.Address)
 	}
 	text := widget.NewRichText(
 		&widget.TextSegment{Text: title, Style: widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}}},
@@ -95,18 +98,19 @@ func (r *resultScreen) refresh() {
 
 func (r *resultScreen) settingsBody() fyne.CanvasObject {
 	rep := r.s.rep
+	p := r.u.p
 	switch {
 	case rep.Offline():
-		return adviceCard("What you can do",
-			"Check that this computer is connected to the network.",
-			"If you set a DNS server in Settings, check that it is right and reachable.",
-			"Try the demo on the start screen: it needs no network.",
-			"The Details tab lists each error.")
+		return adviceCard(p.T("ui.advice.title"),
+			p.T("ui.advice.offline.network"),
+			p.T("ui.advice.offline.dns"),
+			p.T("ui.advice.offline.demo"),
+			p.T("ui.advice.offline.details"))
 	case rep.Verdict == detect.VerdictNone && !hasRecommended(rep):
-		return adviceCard("What you can do",
-			"Check the spelling of the part after the @ ("+displayDomain(rep)+").",
-			"Ask your provider for the incoming (IMAP or POP3) and outgoing (SMTP) server names, ports and security.",
-			"The Details tab lists every source that was asked and what it answered.")
+		return adviceCard(p.T("ui.advice.title"),
+			p.T("ui.advice.none.spelling", "Domain", displayDomain(rep)),
+			p.T("ui.advice.none.provider"),
+			p.T("ui.advice.none.details"))
 	}
 	var body []fyne.CanvasObject
 	seen := map[string]bool{}
@@ -143,62 +147,36 @@ func adviceCard(title string, lines ...string) *widget.Card {
 	return panel(title, rows...)
 }
 
-// warningTitles name each warning code in a few words.
-var warningTitles = map[string]string{
-	detect.WarnImplicitTLSUnavailable: "STARTTLS only",
-	detect.WarnSTARTTLSMissing:        "Encryption missing (no STARTTLS)",
-	detect.WarnPlaintextOnly:          "Unencrypted servers only",
-	detect.WarnCertInvalid:            "Untrusted certificate",
-	detect.WarnCertNameMismatch:       "Certificate for another name",
-	detect.WarnCertExpired:            "Expired certificate",
-	detect.WarnNeedsConfirmation:      "Server name needs your confirmation",
-	detect.WarnSRVOutsideDomain:       "DNS points outside the domain",
-	detect.WarnSTARTTLSInjection:      "Data injected before encryption",
-	detect.WarnHostNotFound:           "Server name does not exist",
-	detect.WarnConnectionRefused:      "Server port closed",
-	detect.WarnNetworkUnreachable:     "No route to the server",
-	detect.WarnServerTimeout:          "Server did not answer",
-	detect.WarnTLSFailed:              "Encryption (TLS) failed",
-	detect.WarnProbeFailed:            "Server failed the checks",
-	detect.WarnDNSSECBogus:            "DNSSEC signatures fail",
-	detect.WarnDANEMismatch:           "Key does not match DANE (TLSA)",
-	detect.WarnNoIncoming:             "No incoming server",
-	detect.WarnNoOutgoing:             "No outgoing server",
-	detect.WarnDNSFailed:              "DNS lookups failed",
-}
-
 // warningsCard lists every warning with what it means and how to fix it.
 func (r *resultScreen) warningsCard() *widget.Card {
 	var box []fyne.CanvasObject
+	p := r.u.p
 	for i, w := range r.s.rep.Warnings {
 		if i > 0 {
 			box = append(box, widget.NewSeparator())
 		}
-		title := warningTitles[w.Code]
-		if title == "" {
-			title = w.Code
-		}
-		head := severityWords(w.Severity) + ": " + title
+		head := p.T("ui.label-value", "Label", words.Severity(p, w.Severity), "Value", words.WarningTitle(p, w.Code))
 		if w.Server != "" {
 			head += " (" + w.Server + ")"
 		}
-		msg := strings.TrimPrefix(w.Message, w.Server+": ") // the server is in the title
+		msg := strings.TrimPrefix(strings.TrimPrefix(w.Message, w.Server+": "), w.Server+i18n.NBSP+": ") // the server is in the title
 		lines := []fyne.CanvasObject{
 			&widget.Label{Text: head, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
 			wrapped(plainText(msg)),
 		}
 		if w.Fix != "" {
-			lines = append(lines, &widget.Label{Text: "How to fix: " + w.Fix, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Italic: true}})
+			lines = append(lines, &widget.Label{Text: p.T("ui.warnings.fix", "Fix", w.Fix), Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Italic: true}})
 		}
 		box = append(box, iconLine(severityIcon(string(w.Severity)), container.NewVBox(lines...)))
 	}
-	return panel(fmt.Sprintf("Warnings and notes (%d)", len(r.s.rep.Warnings)), box...)
+	return panel(p.T("ui.warnings.title", "Count", len(r.s.rep.Warnings)), box...)
 }
 
 // alternativesCard lists every server found but not recommended, best
 // first, with what its check gave; nil when there is none.
 func (r *resultScreen) alternativesCard() *widget.Card {
 	var box []fyne.CanvasObject
+	p := r.u.p
 	for _, list := range [][]detect.Server{r.s.rep.Incoming, r.s.rep.Outgoing} {
 		for i := range list {
 			s := &list[i]
@@ -206,7 +184,7 @@ func (r *resultScreen) alternativesCard() *widget.Card {
 				continue
 			}
 			icon, _ := probeIcon(s)
-			line := fmt.Sprintf("%s  %s:%d  %s — %s", protocolWords(s.Protocol), s.Host, s.Port, securityWords(s.Security), probeStatusWords(&s.Probe))
+			line := fmt.Sprintf("%s  %s:%d  %s — %s", protocolWords(s.Protocol), s.Host, s.Port, securityWords(p, s.Security), words.ProbeStatus(p, &s.Probe))
 			text := []fyne.CanvasObject{&widget.Label{Text: line, Wrapping: fyne.TextWrapWord}}
 			if s.Probe.Error != "" {
 				text = append(text, caption(plainText(s.Probe.Error)))
@@ -217,11 +195,11 @@ func (r *resultScreen) alternativesCard() *widget.Card {
 	if len(box) == 0 {
 		return nil
 	}
-	note := "Best first. Use them only if the recommended server does not work for you, and only those marked verified."
+	note := p.T("ui.alternatives.note")
 	if in, out := r.s.rep.Recommended(); in == nil && out == nil {
-		note = "None of them passed the checks; they are listed so that you or your helpdesk can see why."
+		note = p.T("ui.alternatives.note.none")
 	}
-	return panel("Other servers found", append([]fyne.CanvasObject{caption(note)}, box...)...)
+	return panel(p.T("ui.alternatives.title"), append([]fyne.CanvasObject{caption(note)}, box...)...)
 }
 
 // onReportChanged shows a report that the password check added to.
@@ -235,7 +213,7 @@ func (r *resultScreen) onReportChanged() {
 // copy puts value on the clipboard and says so in the status bar.
 func (r *resultScreen) copy(what, value string) {
 	r.u.app.Clipboard().SetContent(value)
-	r.setStatus(fmt.Sprintf("Copied the %s: %s", what, value))
+	r.setStatus(r.u.p.T("ui.status.copied", "What", what, "Value", value))
 }
 
 func (r *resultScreen) setStatus(msg string) { r.status.SetText(msg) }
@@ -245,7 +223,7 @@ func (r *resultScreen) onConfirm(host string) {
 	if !containsFold(r.s.confirmed, host) {
 		r.s.confirmed = append(r.s.confirmed, host)
 	}
-	r.setStatus("Confirmed " + host + " as your provider's server.")
+	r.setStatus(r.u.p.T("ui.status.confirmed", "Host", host))
 	r.refresh()
 }
 
@@ -258,6 +236,6 @@ func (r *resultScreen) onUnconfirm(host string) {
 		}
 	}
 	r.s.confirmed = keep
-	r.setStatus("Took back the confirmation of " + host + ".")
+	r.setStatus(r.u.p.T("ui.status.unconfirmed", "Host", host))
 	r.refresh()
 }

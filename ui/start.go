@@ -36,38 +36,39 @@ func newStartScreen(u *UI) *startScreen {
 }
 
 func (s *startScreen) buildUI() {
+	p := s.u.p
 	icon := canvas.NewImageFromResource(assets.Icon)
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSquareSize(64))
 	title := &widget.Label{Text: "Mailsetup", SizeName: theme.SizeNameHeadingText, TextStyle: fyne.TextStyle{Bold: true}}
-	tagline := &widget.Label{Text: "Type your email address: Mailsetup finds its server settings, checks that they are safe, and exports them for your mail client.",
+	tagline := &widget.Label{Text: p.T("ui.start.tagline"),
 		Wrapping: fyne.TextWrapWord}
 	header := container.NewBorder(nil, nil, icon, nil, container.NewVBox(title, tagline))
 
-	s.address = newEntry("you@example.org")
+	s.address = newEntry(p.T("ui.start.address.placeholder"))
 	s.address.OnSubmitted = func(string) { s.onFind() }
 	s.address.OnChanged = func(string) { s.problemC.Hide() }
 	s.problem = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	s.problemC = container.NewBorder(nil, nil, widget.NewIcon(levelIcon(levelUnsafe)), nil, s.problem)
 	s.problemC.Hide()
 
-	s.name = newEntry("optional")
+	s.name = newEntry(p.T("ui.start.name.placeholder"))
 	s.name.OnSubmitted = func(string) { s.onFind() }
 
-	s.find = &widget.Button{Text: "Find settings", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onFind}
+	s.find = &widget.Button{Text: p.T("ui.start.find"), Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onFind}
 	s.note = &widget.Label{Importance: widget.MediumImportance, Wrapping: fyne.TextWrapWord}
 	s.note.Hide()
 
-	s.drawer = widget.NewAccordion(widget.NewAccordionItem("Settings", s.u.settings.content))
+	s.drawer = widget.NewAccordion(widget.NewAccordionItem(p.T("ui.start.settings"), s.u.settings.content))
 	s.demo = newDemoCard(s.u)
 
 	form := container.NewVBox(
-		bold("Email address"),
+		bold(p.T("ui.start.address")),
 		s.address,
 		s.problemC,
-		bold("Your name"),
+		bold(p.T("ui.start.name")),
 		s.name,
-		caption("Only written into exported settings files, as the sender name."),
+		caption(p.T("ui.start.name.caption")),
 		container.NewHBox(s.find),
 		s.note,
 	)
@@ -80,7 +81,7 @@ func (s *startScreen) buildUI() {
 func (s *startScreen) onFind() {
 	addr := strings.TrimSpace(s.address.Text)
 	if _, err := detect.ParseAddress(addr); err != nil {
-		s.showProblem(plainError(err))
+		s.showProblem(plainError(s.u.p, err))
 		s.u.win.Canvas().Focus(s.address)
 		return
 	}
@@ -90,7 +91,7 @@ func (s *startScreen) onFind() {
 	} else {
 		o, err := s.u.settings.options()
 		if err != nil {
-			s.showProblem("Settings: " + plainError(err))
+			s.showProblem(s.u.p.T("ui.start.settings-problem", "Detail", plainError(s.u.p, err)))
 			s.drawer.Open(0)
 			return
 		}

@@ -18,8 +18,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/internal/lab"
 )
 
@@ -40,6 +42,12 @@ type Config struct {
 	// server response, so that the progress can be followed; zero means
 	// 40 ms, a negative value none.
 	DemoLatency time.Duration
+	// Lang is the language of the app. Empty means the choice saved in
+	// the Settings drawer, else MAILSETUP_LANG, LC_ALL, LC_MESSAGES, LANG,
+	// else the user's preferred language as the system reports it (Fyne's
+	// lang.SystemLocale: Windows and macOS settings), else English. The
+	// Settings drawer changes it without a restart.
+	Lang i18n.Lang
 }
 
 // UI is the Mailsetup window with its screens: start, progress, result.
@@ -48,6 +56,7 @@ type UI struct {
 	win fyne.Window
 	cfg Config
 	do  func(func())
+	p   *i18n.Printer // the language of every text; see setLang
 
 	settings *settingsPanel
 	start    *startScreen
@@ -66,6 +75,7 @@ func New(a fyne.App, cfg Config) *UI {
 	if u.do == nil {
 		u.do = fyne.Do
 	}
+	u.p = i18n.New(u.chooseLang())
 	a.Settings().SetTheme(newTheme(u.appearance()))
 	u.win = a.NewWindow("Mailsetup")
 	u.win.Resize(fyne.NewSize(960, 720))
@@ -89,6 +99,42 @@ func (u *UI) Close() {
 	}
 	u.closed = true
 	u.endSession()
+}
+
+// chooseLang is the app's language (see [Config.Lang]).
+func (u *UI) chooseLang() i18n.Lang {
+	if u.cfg.Lang != "" {
+		return u.cfg.Lang
+	}
+	saved := u.app.Preferences().String(prefLanguage)
+	l, err := i18n.Choose(saved, os.Getenv, lang.SystemLocale().LanguageString())
+	if err != nil { // a preference from another version
+		l, _ = i18n.Choose("", os.Getenv, lang.SystemLocale().LanguageString())
+	}
+	return l
+}
+
+// setLang switches every text to lang ("" means automatic, as at start)
+// without a restart: the choice is saved, and the start screen and the
+// Settings drawer are built again in the new language, keeping what was
+// typed. The last run's report is said again in lang (detect.Report.
+// Localize), so that its result screen, when shown again, matches. Fyne's
+// own texts (the buttons of its file dialogs) follow the system's
+// language: Fyne keeps them in a global it sets at start.
+func (u *UI) setLang(l i18n.Lang) {
+	u.app.Preferences().SetString(prefLanguage, string(l))
+	u.cfg.Lang = l
+	u.p = i18n.New(u.chooseLang())
+	if s := u.sess; s != nil && s.rep != nil {
+		s.rep.Localize(u.p, s.confirmed)
+	}
+	address, name := u.start.address.Text, u.start.name.Text
+	u.settings = newSettingsPanel(u)
+	u.start = newStartScreen(u)
+	u.start.address.SetText(address)
+	u.start.name.SetText(name)
+	u.start.drawer.Open(0)
+	u.showStart("") // the drawer is on the start screen
 }
 
 // appearance is the theme choice kept in the preferences.
@@ -138,6 +184,13 @@ func (u *UI) showDialog(d dialog.Dialog) {
 	d.Show()
 }
 
+// showInfo shows a message with one button, in the app's language (Fyne's
+// dialog.NewInformation would take its button text from Fyne's own,
+// system-wide language).
+func (u *UI) showInfo(title, message string) {
+	u.showDialog(dialog.NewCustom(title, u.p.T("ui.button.ok"), atLeast(420, wrapped(message)), u.win))
+}
+
 // onKey handles keys typed while no widget has the focus.
 func (u *UI) onKey(k *fyne.KeyEvent) {
 	if k.Name == fyne.KeyEscape {
@@ -161,7 +214,7 @@ func (u *UI) onCancel() {
 		return
 	}
 	u.endSession()
-	u.showStart("Search cancelled.")
+	u.showStart(u.p.T("ui.start.cancelled"))
 }
 
 func (u *UI) stopProgress() {
@@ -251,6 +304,7 @@ func (u *UI) run(ctx context.Context, s *session, prepare prepareFunc) {
 	}
 	o := *base
 	o.RealName = s.name
+	o.Printer = u.p
 	o.OnEvent = func(ev detect.Event) {
 		u.do(func() {
 			if u.sess == s && u.progress != nil {
@@ -289,7 +343,7 @@ func (u *UI) onFinished(s *session, rep *detect.Report, err error, opts *detect.
 	if err != nil {
 		u.endSession()
 		u.showStart("")
-		u.start.showProblem(plainError(err))
+		u.start.showProblem(plainError(u.p, err))
 		return
 	}
 	s.rep, s.opts = rep, opts

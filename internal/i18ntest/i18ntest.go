@@ -19,7 +19,8 @@ import (
 
 // englishWords are words of English that are not words of French. Words
 // both languages share (port, source, message, client, service, direction,
-// normal, date, note, on, a, as, or, an, plus, options...) are not here.
+// normal, date, note, on, a, as, or, an, plus, options...) are not here,
+// nor "English", the name the language choice shows in every language.
 var englishWords = map[string]bool{}
 
 func init() {
@@ -37,7 +38,7 @@ running why how when where yes new back next choose signed unsigned key keys rec
 less same found login logins sending receiving receive send sent failed checks sources' settings' server's
 provider's domain's don't doesn't isn't can't won't it's you're they're here's there's what's
 show shows shown hide open opened export exports exported file files folder folders enter typed
-theme light dark system follow language english french seconds second time limit extra database ask asked
+theme light dark system follow seconds second time limit extra database ask asked
 summary details detail result results transcript transcripts conversation untrusted step steps
 `) {
 		englishWords[w] = true
