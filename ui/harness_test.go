@@ -59,7 +59,7 @@ type harness struct {
 	w    fyne.Window
 	q    *queue
 	lab  *lab.Lab
-	runs int // calls of OptionsFor, i.e. detections started
+	runs int       // calls of OptionsFor, i.e. detections started
 	lang i18n.Lang // the app's language; English unless set before newHarness
 	// stepwise makes waitFor check its condition after every single
 	// update, to see states that later updates replace.
