@@ -84,9 +84,9 @@ func loginWords(p *i18n.Printer, l *detect.LoginReport) (string, level) {
 		if l.Error == "" {
 			return "", levelNone // no password check ran
 		}
-		return p.T("ui.login.not-tried", "Detail", plainText(l.Error)), levelCaveats
+		return p.T("ui.login.not-tried", "Detail", l.Error), levelCaveats
 	case detect.LoginError:
-		return p.T("ui.login.error", "Detail", plainText(l.Error)), levelUnsafe
+		return p.T("ui.login.error", "Detail", l.Error), levelUnsafe
 	}
 	return "", levelNone
 }

@@ -92,8 +92,7 @@ func (t *exportTab) signingUI() fyne.CanvasObject {
 	cert := &widget.Button{Text: p.T("ui.sign.cert"), OnTapped: func() { t.pick(p.T("ui.sign.what.cert"), []string{".pem", ".crt", ".cer"}, t.onCert) }}
 	key := &widget.Button{Text: p.T("ui.sign.key"), OnTapped: func() { t.pick(p.T("ui.sign.what.key"), []string{".pem", ".key"}, t.onKey) }}
 	p12 := &widget.Button{Text: p.T("ui.sign.p12"), OnTapped: func() { t.pick(p.T("ui.sign.what.p12"), []string{".p12", ".pfx"}, t.onP12) }}
-	t.p12pw = newPasswordEntry()
-	t.p12pw.SetPlaceHolder(p.T("ui.sign.p12-password"))
+	t.p12pw = newPasswordEntry(p.T("ui.sign.p12-password"))
 	t.p12pw.OnSubmitted = func(string) { t.loadP12() }
 	use := &widget.Button{Text: p.T("ui.sign.use"), OnTapped: t.loadP12}
 	unsign := &widget.Button{Text: p.T("ui.sign.dont"), Importance: widget.LowImportance, OnTapped: func() {

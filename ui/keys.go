@@ -24,8 +24,8 @@ func newEntry(placeholder string) *entry {
 
 // newPasswordEntry returns an entry that hides what is typed, with a button
 // to show it, like widget.NewPasswordEntry, and that reports Escape.
-func newPasswordEntry() *entry {
-	e := newEntry("Password")
+func newPasswordEntry(placeholder string) *entry {
+	e := newEntry(placeholder)
 	e.Password = true
 	reveal := &widget.Button{Icon: theme.VisibilityOffIcon(), Importance: widget.LowImportance}
 	reveal.OnTapped = func() {

@@ -52,7 +52,7 @@ func (l *loginDialog) buildUI() {
 			box.Add(iconLine(levelIcon(levelCaveats), wrapped(p.T("ui.login.unconfirmed", "Host", srv.Host))))
 		}
 	}
-	l.password = newPasswordEntry()
+	l.password = newPasswordEntry(p.T("ui.login.password"))
 	l.password.OnSubmitted = func(string) { l.onCheck() }
 	l.password.onEscape = l.onClose
 	l.problem = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}

@@ -191,7 +191,7 @@ func (p *progressScreen) onEvent(ev detect.Event) {
 			detail += ", " + s.Probe.TLSVersion
 		}
 		if s.Probe.Error != "" {
-			detail = pr.T("ui.label-value", "Label", detail, "Value", plainText(s.Probe.Error))
+			detail = pr.T("ui.label-value", "Label", detail, "Value", s.Probe.Error) // a diagnostic, as it came
 		}
 		r.finish(icon, words.ProbeStatus(pr, &s.Probe), detail, millis(pr, s.Probe.ElapsedMS), imp)
 	}

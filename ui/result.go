@@ -187,7 +187,7 @@ func (r *resultScreen) alternativesCard() *widget.Card {
 			line := fmt.Sprintf("%s  %s:%d  %s — %s", protocolWords(s.Protocol), s.Host, s.Port, securityWords(p, s.Security), words.ProbeStatus(p, &s.Probe))
 			text := []fyne.CanvasObject{&widget.Label{Text: line, Wrapping: fyne.TextWrapWord}}
 			if s.Probe.Error != "" {
-				text = append(text, caption(plainText(s.Probe.Error)))
+				text = append(text, caption(p.T("ui.technical", "Detail", s.Probe.Error)))
 			}
 			box = append(box, iconLine(icon, container.NewVBox(text...)))
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/detect/resolver"
+	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/ui"
 
 	"github.com/mailsetup/mailsetup/internal/lab"
@@ -206,7 +207,7 @@ func TestDemo(t *testing.T) {
 func TestOffline(t *testing.T) {
 	a := test.NewTempApp(t)
 	q := &queue{}
-	u := ui.New(a, ui.Config{Do: q.do, OptionsFor: func(string) (*detect.Options, error) {
+	u := ui.New(a, ui.Config{Lang: i18n.English, Do: q.do, OptionsFor: func(string) (*detect.Options, error) {
 		// A DNS server that is not there, and no network beyond it.
 		return &detect.Options{Resolver: resolver.New("127.0.0.1:9"), NoISPDB: true, Timeout: 5 * time.Second,
 			Dial: func(context.Context, string, string) (net.Conn, error) {

@@ -124,7 +124,8 @@ var placeholder = regexp.MustCompile(`\{\{[^}]*\}\}`)
 
 // Technical returns the strings of rep that are quoted as they came, in
 // English, whatever the report's language: source details and queries,
-// probe and certificate errors, DANE details, certificate subjects,
+// probe and certificate errors, DANE details, capabilities and SASL
+// mechanisms, certificate subjects,
 // addresses tried, transcripts, login errors, and what warnings quote.
 func Technical(rep *detect.Report) []string {
 	var out []string
@@ -136,6 +137,8 @@ func Technical(rep *detect.Report) []string {
 		for _, s := range list {
 			p := s.Probe
 			out = append(out, p.Error, p.DANEDetail)
+			out = append(out, p.Capabilities...) // protocol keywords (LOGIN, USER)
+			out = append(out, p.SASL...)
 			if c := p.Cert; c != nil {
 				out = append(out, c.Error, c.Subject, c.Issuer)
 			}
