@@ -18,13 +18,15 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 
+	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/internal/lab"
 )
 
 // TourSizes are the window sizes the screenshot tour captures.
 var TourSizes = []fyne.Size{{Width: 800, Height: 600}, {Width: 1440, Height: 900}}
 
-// Tour drives the window through its main states against the demo lab —
+// Tour drives the window, in English then in French, through its main
+// states against the demo lab —
 // start, a malformed address, progress, a secure result, the details, the
 // export tab with the QR code, the password check, a result with caveats
 // and one with a danger warning, some of them in the dark theme too — and
@@ -39,20 +41,29 @@ func (u *UI) Tour(dir string) ([]string, error) {
 	t := &tour{u: u, dir: dir}
 	fyne.DoAndWait(func() { u.cfg.DemoLatency = 250 * time.Millisecond })
 	time.Sleep(time.Second) // the window maps and paints
+	start := u.p.Lang()
+	defer fyne.DoAndWait(func() { u.useLang(start) })
 	for _, size := range TourSizes {
-		t.size = size
-		if err := t.run(); err != nil {
-			return t.files, err
+		for _, l := range i18n.Langs {
+			t.size, t.prefix = size, ""
+			if l != i18n.English {
+				t.prefix = string(l) + "-" // fr-01-start-800x600.png
+			}
+			fyne.DoAndWait(func() { u.useLang(l) })
+			if err := t.run(); err != nil {
+				return t.files, err
+			}
 		}
 	}
 	return t.files, nil
 }
 
 type tour struct {
-	u     *UI
-	dir   string
-	size  fyne.Size
-	files []string
+	u      *UI
+	dir    string
+	size   fyne.Size
+	prefix string // of the file names: "" in English, "fr-" in French
+	files  []string
 }
 
 func (t *tour) ui(f func()) { fyne.DoAndWait(f) }
@@ -69,7 +80,7 @@ func (t *tour) shotAfter(name string, delay time.Duration) error {
 	var img image.Image
 	var title string
 	t.ui(func() { img, title = t.u.win.Canvas().Capture(), t.u.win.Title() })
-	path := filepath.Join(t.dir, fmt.Sprintf("%s-%.0fx%.0f.png", name, t.size.Width, t.size.Height))
+	path := filepath.Join(t.dir, fmt.Sprintf("%s%s-%.0fx%.0f.png", t.prefix, name, t.size.Width, t.size.Height))
 	t.files = append(t.files, path)
 	if blank(img) {
 		out, err := exec.Command("import", "-window", title, path).CombinedOutput()

@@ -124,7 +124,13 @@ func (u *UI) chooseLang() i18n.Lang {
 func (u *UI) setLang(l i18n.Lang) {
 	u.app.Preferences().SetString(prefLanguage, string(l))
 	u.cfg.Lang = l
-	u.p = i18n.New(u.chooseLang())
+	u.useLang(u.chooseLang())
+	u.start.drawer.Open(0) // where the choice was made
+}
+
+// useLang shows the app in l, without saving the choice (setLang does).
+func (u *UI) useLang(l i18n.Lang) {
+	u.p = i18n.New(l)
 	if s := u.sess; s != nil && s.rep != nil {
 		s.rep.Localize(u.p, s.confirmed)
 	}
@@ -133,7 +139,6 @@ func (u *UI) setLang(l i18n.Lang) {
 	u.start = newStartScreen(u)
 	u.start.address.SetText(address)
 	u.start.name.SetText(name)
-	u.start.drawer.Open(0)
 	u.showStart("") // the drawer is on the start screen
 }
 
