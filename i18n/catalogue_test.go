@@ -99,7 +99,8 @@ func TestCatalogueRenders(t *testing.T) {
 
 // TestFrenchTypography checks the French spaces: a no-break space before
 // ":" and inside « », a narrow no-break space before ";", "!" and "?", no
-// ordinary space there, and no straight double quotes.
+// ordinary space there, no straight quotes or apostrophes (« », ’), and
+// decimal commas.
 func TestFrenchTypography(t *testing.T) {
 	bad := []struct {
 		re   *regexp.Regexp
@@ -111,6 +112,7 @@ func TestFrenchTypography(t *testing.T) {
 		{regexp.MustCompile(`[^\x{00a0}\x{202f}]»`), "no no-break space before »"},
 		{regexp.MustCompile(`\p{L}[:;!?](\s|$)`), "no no-break space before : ; ! ?"},
 		{regexp.MustCompile(`"`), "a straight double quote (use « »)"},
+		{regexp.MustCompile(`'`), "a straight apostrophe (use ’)"},
 		{regexp.MustCompile(`\d\.\d+ s\b`), "a decimal point (use a comma)"},
 	}
 	for id, m := range i18n.Messages(i18n.French) {

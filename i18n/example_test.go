@@ -14,6 +14,6 @@ func Example() {
 	fmt.Println(p.T("reason.dir.unsafe"))
 	fmt.Println(p.Date(time.Date(2026, time.December, 6, 0, 0, 0, 0, time.UTC)))
 	// Output:
-	// Aucun serveur n'a passé les contrôles de sécurité.
+	// Aucun serveur n’a passé les contrôles de sécurité.
 	// 6 décembre 2026
 }

@@ -40,7 +40,9 @@ func (t *detailsTab) buildUI() {
 	copyBtn := &widget.Button{Text: p.T("ui.details.copy"), Icon: theme.ContentCopyIcon(), OnTapped: t.onCopy}
 	saveJSON := &widget.Button{Text: p.T("ui.details.save-json"), Icon: theme.DocumentSaveIcon(), OnTapped: func() { t.onSave(FormatJSON) }}
 	saveHTML := &widget.Button{Text: p.T("ui.details.save-html"), Icon: theme.DocumentSaveIcon(), OnTapped: func() { t.onSave(FormatHTML) }}
-	actions := container.NewGridWrap(fyne.NewSize(170, copyBtn.MinSize().Height), copyBtn, saveJSON, saveHTML)
+	// As wide as the widest label (French runs longer), the same for all three.
+	w := max(copyBtn.MinSize().Width, saveJSON.MinSize().Width, saveHTML.MinSize().Width)
+	actions := container.NewGridWrap(fyne.NewSize(w, copyBtn.MinSize().Height), copyBtn, saveJSON, saveHTML)
 
 	body := []fyne.CanvasObject{summary, actions, heading(p.T("ui.progress.sources"))}
 	for i := range rep.Sources {

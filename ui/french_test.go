@@ -100,7 +100,7 @@ func TestFrenchEveryScreen(t *testing.T) {
 	h.clearAddress()
 	h.typeAddress("alice@example")
 	h.q.drain()
-	if !h.has("n'a pas de point") {
+	if !h.has("n’a pas de point") {
 		t.Errorf("no French inline error: %q", h.texts())
 	}
 	h.expectFrench("malformed address", nil)
@@ -113,7 +113,7 @@ func TestFrenchEveryScreen(t *testing.T) {
 		h.waitFor("a server check", func() bool { return h.has("Contrôle des serveurs") })
 		h.expectFrench(domain+" progress", nil)
 		h.stepwise = false
-		h.waitText("Détails pour l'assistance")
+		h.waitText("Détails pour l’assistance")
 		rep, technical := h.frenchReport()
 		_ = rep
 		for i, tab := range []string{"Paramètres", "Détails", "Exporter"} {
@@ -214,7 +214,7 @@ func TestSwitchLanguage(t *testing.T) {
 	// A detection now runs in French.
 	h.clearAddress()
 	h.typeAddress(lab.User("demo.test"))
-	h.waitText("Détails pour l'assistance")
+	h.waitText("Détails pour l’assistance")
 	if !h.has("Sûr — paramètres vérifiés trouvés") {
 		t.Errorf("the result is not in French: %q", h.texts())
 	}

@@ -173,7 +173,7 @@ func TestFrenchCommandLine(t *testing.T) {
 	t.Run("usage error", func(t *testing.T) {
 		var out, errOut bytes.Buffer
 		code := run(context.Background(), []string{"--lang", "fr", "detect", "pas-une-adresse"}, strings.NewReader(""), &out, &errOut)
-		if code != exitUsage || !strings.Contains(errOut.String(), "n'a pas de @") {
+		if code != exitUsage || !strings.Contains(errOut.String(), "n’a pas de @") {
 			t.Errorf("exit %d, stderr %q; want 64 and the reason in French", code, errOut.String())
 		}
 	})
