@@ -12,6 +12,8 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/i18n"
+	"github.com/mailsetup/mailsetup/i18n/words"
 	"github.com/mailsetup/mailsetup/export"
 )
 
@@ -43,15 +45,15 @@ func newExportCmd() *cobra.Command {
 			"fields, so a report edited to recommend an unverified server exports nothing (exit 2). Formats:\n\n" + formatList() +
 			"\nPasswords are never written unless --include-password is given, and then only into a signed\n" +
 			"Apple profile or the QR code, with a warning.",
-		Args: func(_ *cobra.Command, args []string) error {
+		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
-				return usageError{fmt.Errorf("export takes at most one address, got %d", len(args))}
+				return usageError{say(printer(cmd), fmt.Errorf("export takes at most one address, got %d", len(args)), "cli.error.export-args", "Count", len(args))}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, ok := export.Lookup(export.Format(f.format)); !ok {
-				return usageError{fmt.Errorf("--format must be one of %s", strings.Join(names, ", "))}
+				return usageError{say(printer(cmd), fmt.Errorf("--format must be one of %s", strings.Join(names, ", ")), "cli.error.format", "Formats", strings.Join(names, ", "))}
 			}
 			rep, err := f.report(cmd, args)
 			if err != nil {
@@ -91,11 +93,11 @@ func formatList() string {
 func (f *exportFlags) report(cmd *cobra.Command, args []string) (*detect.Report, error) {
 	switch {
 	case f.from != "" && len(args) == 1:
-		return nil, usageError{errors.New("give an address or --from, not both")}
+		return nil, usageError{say(printer(cmd), errors.New("give an address or --from, not both"), "cli.error.from-and-address")}
 	case f.from != "":
 		return readReport(f.from)
 	case len(args) == 0:
-		return nil, usageError{errors.New("give the address to detect, or --from report.json")}
+		return nil, usageError{say(printer(cmd), errors.New("give the address to detect, or --from report.json"), "cli.error.no-address")}
 	}
 	o, err := f.options(printer(cmd), cmd.ErrOrStderr())
 	if err != nil {
@@ -135,13 +137,14 @@ func readReport(path string) (*detect.Report, error) {
 // report edited by hand), exports nothing and exits 2.
 func (f *exportFlags) export(cmd *cobra.Command, rep *detect.Report) ([]byte, error) {
 	stderr := cmd.ErrOrStderr()
+	p := printer(cmd)
 	format := export.Format(f.format)
 	info, _ := export.Lookup(format)
 	if f.includePW && !info.Password {
-		return nil, usageError{fmt.Errorf("--include-password: the %s format never carries a password", f.format)}
+		return nil, usageError{say(p, fmt.Errorf("--include-password: the %s format never carries a password", f.format), "cli.error.password-format", "Format", f.format)}
 	}
 	if (f.signCert != "" || f.signKey != "" || f.signP12 != "") && format != export.Apple {
-		return nil, usageError{errors.New("--sign-cert, --sign-key and --sign-p12 go with --format apple")}
+		return nil, usageError{say(p, errors.New("--sign-cert, --sign-key and --sign-p12 go with --format apple"), "cli.error.sign-apple")}
 	}
 	opts := &export.Options{Name: f.name, AllServers: f.allServers, ForUser: f.forUser, WebHost: f.webHost}
 	var err error
@@ -150,13 +153,13 @@ func (f *exportFlags) export(cmd *cobra.Command, rep *detect.Report) ([]byte, er
 			return nil, err
 		}
 		if f.includePW && opts.Signer == nil {
-			return nil, usageError{errors.New("--include-password: an Apple profile carries a password only when signed (--sign-cert/--sign-key or --sign-p12)")}
+			return nil, usageError{say(p, errors.New("--include-password: an Apple profile carries a password only when signed (--sign-cert/--sign-key or --sign-p12)"), "cli.error.password-unsigned")}
 		}
 	}
 	if info.Settings {
 		// Refuse before asking for a password.
 		if _, err := rep.Config(nil); err != nil {
-			return nil, exportRefused(rep, err)
+			return nil, exportRefused(p, rep, err)
 		}
 	}
 	if f.includePW {
@@ -168,7 +171,7 @@ func (f *exportFlags) export(cmd *cobra.Command, rep *detect.Report) ([]byte, er
 	data, err := export.Write(rep, format, opts)
 	if err != nil {
 		if errors.Is(err, detect.ErrNothingVerified) || errors.Is(err, detect.ErrNotVerified) {
-			return nil, exportRefused(rep, err)
+			return nil, exportRefused(p, rep, err)
 		}
 		if errors.Is(err, export.ErrPasswordRefused) {
 			return nil, usageError{err}
@@ -178,15 +181,15 @@ func (f *exportFlags) export(cmd *cobra.Command, rep *detect.Report) ([]byte, er
 	if info.Settings {
 		for _, w := range rep.Warnings {
 			if w.Severity != detect.SeverityInfo {
-				fmt.Fprintf(stderr, "mailprobe: note: %s [%s] %s\n", w.Severity, w.Code, w.Message)
+				fmt.Fprintf(stderr, "mailprobe: %s\n", p.T("cli.export.note", "Severity", words.Severity(p, w.Severity), "Code", w.Code, "Message", w.Message))
 			}
 		}
 	}
 	switch {
 	case f.includePW && format == export.Apple:
-		fmt.Fprintln(stderr, "mailprobe: warning: the profile holds the password readably; delete the file once it is installed")
+		fmt.Fprintln(stderr, "mailprobe:", p.T("cli.export.password-apple"))
 	case f.includePW && format == export.QR:
-		fmt.Fprintln(stderr, "mailprobe: warning: the QR code holds the password in clear text; anyone who sees or photographs it can log in")
+		fmt.Fprintln(stderr, "mailprobe:", p.T("cli.export.password-qr"))
 	}
 	return data, nil
 }
@@ -194,12 +197,13 @@ func (f *exportFlags) export(cmd *cobra.Command, rep *detect.Report) ([]byte, er
 // exportRefused is the exit-2 error of an export with nothing verified to
 // write: nothing recommended (detect.ErrNothingVerified), or a recommended
 // server that is not verified TLS (detect.NotVerifiedError).
-func exportRefused(rep *detect.Report, err error) error {
+func exportRefused(p *i18n.Printer, rep *detect.Report, err error) error {
 	if nv, ok := errors.AsType[*detect.NotVerifiedError](err); ok {
-		return exitErrorf(exitNothing, "nothing exported: the report recommends %s server %s, but %s (was the report edited?)",
-			nv.Protocol, nv.Server, nv.Why())
+		return &codedError{code: exitNothing, err: say(p, fmt.Errorf("nothing exported: the report recommends %s server %s, but %s (was the report edited?)",
+			nv.Protocol, nv.Server, nv.Why()), "cli.export.not-verified", "Why", nv.Localize(p))}
 	}
-	return exitErrorf(exitNothing, "nothing to export: no server of %s was verified (verdict %s)", rep.Address, rep.Verdict)
+	return &codedError{code: exitNothing, err: say(p, fmt.Errorf("nothing to export: no server of %s was verified (verdict %s)", rep.Address, rep.Verdict),
+		"cli.export.nothing", "Address", rep.Address, "Verdict", string(rep.Verdict))}
 }
 
 // signer loads the Apple profile signing identity, if one was given.
@@ -244,7 +248,7 @@ func (f *exportFlags) write(cmd *cobra.Command, data []byte) error {
 	if f.out == "" {
 		out := cmd.OutOrStdout()
 		if info, _ := export.Lookup(export.Format(f.format)); info.Binary && isTerminal(out) {
-			return usageError{fmt.Errorf("the %s format is binary: use -o FILE", f.format)}
+			return usageError{say(printer(cmd), fmt.Errorf("the %s format is binary: use -o FILE", f.format), "cli.error.binary", "Format", f.format)}
 		}
 		_, err := out.Write(data)
 		return err
@@ -256,12 +260,8 @@ func (f *exportFlags) write(cmd *cobra.Command, data []byte) error {
 	if err := os.WriteFile(f.out, data, mode); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "mailprobe: wrote %s (%d bytes)\n", f.out, len(data))
+	fmt.Fprintln(cmd.ErrOrStderr(), "mailprobe:", printer(cmd).N("cli.export.wrote", len(data), "File", f.out))
 	return nil
-}
-
-func exitErrorf(code int, format string, args ...any) error {
-	return &codedError{code: code, err: fmt.Errorf(format, args...)}
 }
 
 // codedError is an error with its own exit code, printed by run.
@@ -271,6 +271,7 @@ type codedError struct {
 }
 
 func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Unwrap() error { return e.err }
 
 func newRecordsCmd() *cobra.Command {
 	var f detectFlags
@@ -282,9 +283,9 @@ func newRecordsCmd() *cobra.Command {
 as zone-file text, the records that make mail clients find them: SRV records of RFC 6186 and
 RFC 8314 (implicit TLS first, "." for services not offered), TLSA 3 1 1 records of the keys the
 servers presented, and the autoconfig/autodiscover host names.`,
-		Args: func(_ *cobra.Command, args []string) error {
+		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageError{fmt.Errorf("records takes one domain, got %d arguments", len(args))}
+				return usageError{say(printer(cmd), fmt.Errorf("records takes one domain, got %d arguments", len(args)), "cli.error.records-args", "Count", len(args))}
 			}
 			return nil
 		},
@@ -306,7 +307,8 @@ servers presented, and the autoconfig/autodiscover host names.`,
 			}
 			data, err := export.Write(rep, export.Zone, &export.Options{WebHost: webHost})
 			if errors.Is(err, detect.ErrNothingVerified) || errors.Is(err, detect.ErrNotVerified) {
-				return exitErrorf(exitNothing, "no server of %s was verified: nothing to publish yet (verdict %s)", rep.Domain, rep.Verdict)
+				return &codedError{code: exitNothing, err: say(printer(cmd), fmt.Errorf("no server of %s was verified: nothing to publish yet (verdict %s)", rep.Domain, rep.Verdict),
+					"cli.records.nothing", "Domain", rep.Domain, "Verdict", string(rep.Verdict))}
 			}
 			if err != nil {
 				return err

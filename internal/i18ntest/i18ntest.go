@@ -72,6 +72,8 @@ func EnglishLeft(text string, technical []string) []string {
 			text = regexp.MustCompile(`(^|\s)`+regexp.QuoteMeta(t)+`(\s|$)`).ReplaceAllString(text, "$1 $2")
 		}
 	}
+	// `quoted` words are names (a command, a flag value), not English.
+	text = backquoted.ReplaceAllString(text, " ")
 	var found []string
 	for _, s := range englishSentences() {
 		if strings.Contains(text, s) {
@@ -119,6 +121,8 @@ var englishSentences = sync.OnceValue(func() []string {
 	}
 	return out
 })
+
+var backquoted = regexp.MustCompile("`[^`\n]*`")
 
 var placeholder = regexp.MustCompile(`\{\{[^}]*\}\}`)
 
