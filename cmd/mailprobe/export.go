@@ -12,9 +12,9 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/export"
 	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/i18n/words"
-	"github.com/mailsetup/mailsetup/export"
 )
 
 type exportFlags struct {
