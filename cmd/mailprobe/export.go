@@ -42,7 +42,7 @@ func newExportCmd() *cobra.Command {
 		Short: "Export verified settings for a mail client, a web server, DNS or a ticket",
 		Long: "Export the verified settings of a fresh detection of ADDRESS, or of a saved JSON report (--from).\n" +
 			"Only servers whose probe verified TLS are exported: each one is checked again from the report's own\n" +
-			"fields, so a report edited to recommend an unverified server exports nothing (exit 2). Formats:\n\n" + formatList() +
+			"fields, so a report edited to recommend an unverified server exports nothing (exit 2). Formats:\n\n" + formatList(nil) +
 			"\nPasswords are never written unless --include-password is given, and then only into a signed\n" +
 			"Apple profile or the QR code, with a warning.",
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -81,10 +81,20 @@ func newExportCmd() *cobra.Command {
 	return cmd
 }
 
-func formatList() string {
+func formatList(p *i18n.Printer) string {
+	titles := map[export.Format]string{
+		export.Autoconfig: "ui.format.autoconfig.title", export.Thunderbird: "ui.format.thunderbird.title",
+		export.Apple: "ui.format.apple.title", export.Autodiscover: "ui.format.autodiscover.title",
+		export.QR: "ui.format.qr.title", export.JSON: "ui.format.json.title", export.HTML: "ui.format.html.title",
+		export.Zone: "ui.format.zone.title",
+	}
 	var b strings.Builder
 	for _, e := range export.Formats {
-		fmt.Fprintf(&b, "  %-13s %s\n", e.Format, e.About)
+		about := e.About
+		if id, ok := titles[e.Format]; ok {
+			about = p.T(id)
+		}
+		fmt.Fprintf(&b, "  %-13s %s\n", e.Format, about)
 	}
 	return b.String()
 }

@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	p := i18n.New(lang)
 	root := newRoot(stdin, stdout, stderr)
+	localizeHelp(p, root)
 	root.SetArgs(args)
 	err = root.ExecuteContext(i18n.NewContext(ctx, p))
 	var ee exitError
