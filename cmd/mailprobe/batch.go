@@ -16,11 +16,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/detect/batch"
+	"github.com/mailsetup/mailsetup/i18n"
 )
 
 // exitInterrupted is the exit code of a batch stopped by Ctrl-C (128+SIGINT).
@@ -69,6 +71,8 @@ type batchJob struct {
 
 	resumedHeader bool // the resumed CSV output has its header row
 
+	p *i18n.Printer // the language of the progress line, summary and errors; nil is English
+
 	opts   *detect.Options
 	detect batch.DetectFunc // nil: detect.Run; tests count detections with it
 
@@ -113,16 +117,16 @@ drops those running, keeps every row written, prints the summary and exits 130;
 Exit codes: 0 every address has a row (whatever the verdicts; invalid addresses
 included), 2 some rows have status error or the output failed, 64 usage error,
 130 interrupted.`,
-		Args: func(_ *cobra.Command, args []string) error {
+		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageError{fmt.Errorf("batch takes one file of addresses (or - for standard input), got %d arguments", len(args))}
+				return usageError{say(printer(cmd), fmt.Errorf("batch takes one file of addresses (or - for standard input), got %d arguments", len(args)), "cli.batch.error.args", "Count", len(args))}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, name := range []string{"json", "login", "password-stdin", "confirm", "transcript"} {
 				if cmd.Flags().Changed(name) {
-					return usageError{fmt.Errorf("--%s does not apply to batch", name)}
+					return usageError{say(printer(cmd), fmt.Errorf("--%s does not apply to batch", name), "cli.batch.error.flag", "Flag", name)}
 				}
 			}
 			o, err := f.options(printer(cmd), cmd.ErrOrStderr())
@@ -131,6 +135,7 @@ included), 2 some rows have status error or the output failed, 64 usage error,
 			}
 			j.input, j.opts = args[0], o
 			j.stdin, j.stdout, j.stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
+			j.p = printer(cmd)
 			return j.run(cmd.Context())
 		},
 	}
@@ -154,21 +159,21 @@ included), 2 some rows have status error or the output failed, 64 usage error,
 func (j *batchJob) check() error {
 	switch {
 	case j.format != "jsonl" && j.format != "csv":
-		return usageError{fmt.Errorf("--format must be jsonl or csv, not %q", j.format)}
+		return usageError{say(j.p, fmt.Errorf("--format must be jsonl or csv, not %q", j.format), "cli.batch.error.format", "Value", j.format)}
 	case j.full && j.format != "jsonl":
-		return usageError{errors.New("--full needs --format jsonl")}
+		return usageError{say(j.p, errors.New("--full needs --format jsonl"), "cli.batch.error.full")}
 	case j.concurrency < 1 || j.concurrency > 64:
-		return usageError{fmt.Errorf("--concurrency must be between 1 and 64, not %d", j.concurrency)}
+		return usageError{say(j.p, fmt.Errorf("--concurrency must be between 1 and 64, not %d", j.concurrency), "cli.batch.error.concurrency", "Value", j.concurrency)}
 	case j.resume && j.force:
-		return usageError{errors.New("--resume and --force cannot go together")}
+		return usageError{say(j.p, errors.New("--resume and --force cannot go together"), "cli.batch.error.resume-force")}
 	case j.resume && j.output == "":
-		return usageError{errors.New("--resume needs -o FILE")}
+		return usageError{say(j.p, errors.New("--resume needs -o FILE"), "cli.batch.error.resume-output")}
 	case j.force && j.output == "":
-		return usageError{errors.New("--force goes with -o FILE")}
+		return usageError{say(j.p, errors.New("--force goes with -o FILE"), "cli.batch.error.force-output")}
 	}
 	if j.column != "" {
 		if n, err := strconv.Atoi(j.column); err == nil && n < 1 {
-			return usageError{fmt.Errorf("--column %d: columns are numbered from 1", n)}
+			return usageError{say(j.p, fmt.Errorf("--column %d: columns are numbered from 1", n), "cli.batch.error.column-number", "Value", n)}
 		}
 	}
 	return nil
@@ -218,6 +223,7 @@ func (j *batchJob) run(ctx context.Context) error {
 	}
 
 	prog := newBatchProgress(j.stderr, len(todo), isTerminal(j.stderr), j.progressEvery)
+	prog.p = j.p
 	sharedTerminal := prog.tty && j.output == "" && isTerminal(j.stdout)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -245,16 +251,18 @@ func (j *batchJob) run(ctx context.Context) error {
 	sum.elapsed = time.Since(start)
 	sum.left = len(todo) - sum.fresh
 	sum.empty, sum.dups = empty, dups
-	sum.print(j.stderr)
+	sum.print(j.stderr, j.p)
 	switch {
 	case werr != nil:
 		return fmt.Errorf("writing %s: %w", j.outName(), werr)
 	case rerr != nil && ctx.Err() != nil:
-		msg := fmt.Sprintf("interrupted: %s left", addresses(sum.left))
+		msg := fmt.Sprintf("interrupted: %d addresses left", sum.left)
+		id := "cli.batch.interrupted"
 		if j.output != "" {
 			msg += "; run the same command with --resume to finish"
+			id = "cli.batch.interrupted.resume"
 		}
-		return &codedError{code: exitInterrupted, err: errors.New(msg)}
+		return &codedError{code: exitInterrupted, err: say(j.p, errors.New(msg), id, "Left", addresses(j.p, sum.left))}
 	case rerr != nil:
 		return rerr
 	case sum.counts["error"] > 0:
@@ -298,12 +306,12 @@ func (j *batchJob) readInput() (addrs []string, empty int, err error) {
 		}
 		return addrs, 0, nil
 	}
-	return readCSVColumn(data, j.column, j.input)
+	return readCSVColumn(j.p, data, j.column, j.input)
 }
 
 // readCSVColumn returns the cells of column (a header name or a 1-based
 // number) of a comma- or semicolon-separated file.
-func readCSVColumn(data []byte, column, name string) (addrs []string, empty int, err error) {
+func readCSVColumn(p *i18n.Printer, data []byte, column, name string) (addrs []string, empty int, err error) {
 	rd := csv.NewReader(bytes.NewReader(data))
 	first, _, _ := bytes.Cut(data, []byte("\n"))
 	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
@@ -333,7 +341,8 @@ func readCSVColumn(data []byte, column, name string) (addrs []string, empty int,
 			}
 		}
 		if idx < 0 {
-			return nil, 0, usageError{fmt.Errorf("%s: no column %q in the header row (%s)", name, column, strings.Join(records[0], ", "))}
+			return nil, 0, usageError{say(p, fmt.Errorf("%s: no column %q in the header row (%s)", name, column, strings.Join(records[0], ", ")),
+				"cli.batch.error.no-column", "File", name, "Column", column, "Header", strings.Join(records[0], ", "))}
 		}
 		records = records[1:]
 	}
@@ -364,7 +373,7 @@ func (j *batchJob) openOutput(sum *batchSummary) (io.Writer, map[string]bool, er
 	}
 	fh, err := os.OpenFile(j.output, flag, 0o600) // addresses are personal data
 	if errors.Is(err, fs.ErrExist) {
-		return nil, nil, usageError{fmt.Errorf("%s exists: --resume to carry on with it, --force to overwrite it", j.output)}
+		return nil, nil, usageError{say(j.p, fmt.Errorf("%s exists: --resume to carry on with it, --force to overwrite it", j.output), "cli.batch.error.exists", "File", j.output)}
 	}
 	if err != nil {
 		return nil, nil, usageError{err}
@@ -575,31 +584,34 @@ func (s *batchSummary) add(r rowFields) {
 	}
 }
 
-func (s *batchSummary) print(w io.Writer) {
+func (s *batchSummary) print(w io.Writer, p *i18n.Printer) {
 	total := s.previous + s.fresh
 	rate := 0.0
 	if secs := s.elapsed.Seconds(); secs > 0 {
 		rate = float64(s.fresh) / secs
 	}
-	fmt.Fprintf(w, "\nmailprobe batch: %s done now in %s (%.1f/s)", addresses(s.fresh), s.elapsed.Round(time.Millisecond), rate)
+	fmt.Fprintf(w, "\nmailprobe batch: %s", p.T("cli.batch.done", "Addresses", addresses(p, s.fresh), "Elapsed", batchDuration(p, s.elapsed.Round(time.Millisecond)), "Rate", p.Decimal(rate, 1)))
 	if s.previous > 0 {
-		fmt.Fprintf(w, ", %d already in the output", s.previous)
+		fmt.Fprint(w, p.T("cli.batch.already", "Count", s.previous))
 	}
 	fmt.Fprintln(w)
 	for _, note := range []struct {
-		n    int
-		text string
-	}{{s.left, "not done (interrupted)"}, {s.dups, "repeated in the input, skipped"}, {s.empty, "CSV rows without an address, skipped"}} {
+		n  int
+		id string
+	}{{s.left, "cli.batch.note.left"}, {s.dups, "cli.batch.note.dups"}, {s.empty, "cli.batch.note.empty"}} {
 		if note.n > 0 {
-			fmt.Fprintf(w, "  %d %s\n", note.n, note.text)
+			fmt.Fprintf(w, "  %s\n", p.N(note.id, note.n))
 		}
 	}
-	width := len("verdict")
+	colVerdict, colAddresses, colTotal, colWarning := p.T("cli.batch.col.verdict"), p.T("cli.batch.col.addresses"), p.T("cli.batch.col.total"), p.T("cli.batch.col.warning")
+	width := max(utf8.RuneCountInString(colVerdict), utf8.RuneCountInString(colWarning), utf8.RuneCountInString(colTotal))
 	for c := range s.warnings {
 		width = max(width, len(c))
 	}
-	line := func(name string, n any) { fmt.Fprintf(w, "  %-*s %9v\n", width, name, n) }
-	line("verdict", "addresses")
+	line := func(name string, n any) {
+		fmt.Fprintf(w, "  %s%s %9v\n", name, strings.Repeat(" ", width-utf8.RuneCountInString(name)), n)
+	}
+	line(colVerdict, colAddresses)
 	for _, k := range summaryKinds {
 		line(k, s.counts[k])
 	}
@@ -608,7 +620,7 @@ func (s *batchSummary) print(w io.Writer) {
 			line(k, n)
 		}
 	}
-	line("total", total)
+	line(colTotal, total)
 	if len(s.warnings) > 0 {
 		codes := make([]string, 0, len(s.warnings))
 		for c := range s.warnings {
@@ -621,24 +633,29 @@ func (s *batchSummary) print(w io.Writer) {
 			return strings.Compare(a, b)
 		})
 		fmt.Fprintln(w)
-		line("warning", "addresses")
+		line(colWarning, colAddresses)
 		for _, c := range codes {
 			line(c, s.warnings[c])
 		}
 	}
 }
 
-// addresses is "1 address" or "N addresses".
-func addresses(n int) string {
-	if n == 1 {
-		return "1 address"
+// addresses is "1 address" or "N addresses", in p's language.
+func addresses(p *i18n.Printer, n int) string { return p.N("cli.batch.addresses", n) }
+
+// batchDuration says a duration: Go's form in English ("1.234s"), with a
+// decimal comma and a unit in French ("1,2 s").
+func batchDuration(p *i18n.Printer, d time.Duration) string {
+	if p.Lang() == i18n.English {
+		return d.String()
 	}
-	return fmt.Sprintf("%d addresses", n)
+	return p.Seconds(d.Seconds())
 }
 
 // batchProgress is the progress line on stderr: redrawn in place with \r on
 // a terminal, a plain line every period otherwise.
 type batchProgress struct {
+	p      *i18n.Printer // nil is English
 	w      io.Writer
 	tty    bool
 	total  int
@@ -720,9 +737,10 @@ func (p *batchProgress) draw() {
 	if p.total > 0 {
 		pct = 100 * float64(p.done) / float64(p.total)
 	}
-	line := fmt.Sprintf("%d/%d (%.0f%%)  %.1f/s  ETA %s  elapsed %s", p.done, p.total, pct, rate, eta, elapsed.Round(time.Second))
+	line := p.p.T("cli.batch.progress", "Done", p.done, "Total", p.total, "Percent", fmt.Sprintf("%.0f", pct),
+		"Rate", p.p.Decimal(rate, 1), "ETA", eta, "Elapsed", elapsed.Round(time.Second).String())
 	if p.errors > 0 {
-		line += fmt.Sprintf("  %d errors", p.errors)
+		line += "  " + p.p.N("cli.batch.errors", p.errors)
 	}
 	if p.tty {
 		const width = 24

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/internal/i18ntest"
@@ -26,6 +28,34 @@ func TestHelpLocalized(t *testing.T) {
 		names := []string{"mailprobe", "detect", "demo", "export", "records", "dnssec", "batch", "help", "completion"} // command names
 		if left := i18ntest.EnglishLeft(out.String(), names); len(left) > 0 {
 			t.Errorf("mailprobe --lang fr --help %v: English left:\n  %s\n%s", args, strings.Join(left, "\n  "), out.String())
+		}
+	}
+}
+
+// TestBatchSummaryFrench prints the batch summary and progress line in
+// French: no English left but the verdict and warning codes.
+func TestBatchSummaryFrench(t *testing.T) {
+	fr := i18n.New(i18n.French)
+	s := newBatchSummary()
+	s.add(rowFields{Status: "done", Verdict: "secure"})
+	s.add(rowFields{Status: "done", Verdict: "unsafe", Warnings: []string{"starttls-missing"}})
+	s.fresh, s.previous, s.left, s.dups, s.empty = 2, 3, 1, 1, 1
+	var b bytes.Buffer
+	s.print(&b, fr)
+	p := newBatchProgress(&b, 4, false, time.Hour)
+	p.p = fr
+	p.done, p.errors = 2, 1
+	p.mu.Lock()
+	p.draw()
+	p.mu.Unlock()
+	p.finish()
+	codes := append(slices.Clone(summaryKinds), "starttls-missing")
+	if left := i18ntest.EnglishLeft(b.String(), codes); len(left) > 0 {
+		t.Errorf("English left:\n  %s\n%s", strings.Join(left, "\n  "), b.String())
+	}
+	for _, want := range []string{"2 adresses traitées", "3 déjà dans la sortie", "1 erreur"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}
 	}
 }
