@@ -26,7 +26,11 @@ scenario (e.g. alice@nostarttls.test, alice@silent.test, alice@mx.test).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if list {
 				for _, s := range lab.Scenarios {
-					fmt.Fprintf(cmd.OutOrStdout(), "%-24s %s\n", lab.User(s.Domain), s.About)
+					about := s.About
+					if id, ok := scenarioAbout[s.Domain]; ok {
+						about = printer(cmd).T(id)
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%-24s %s\n", lab.User(s.Domain), about)
 				}
 				return nil
 			}
@@ -40,7 +44,7 @@ scenario (e.g. alice@nostarttls.test, alice@silent.test, alice@mx.test).`,
 			}
 			l, err := lab.Start(lab.Options{Latency: latency})
 			if err != nil {
-				return fmt.Errorf("starting the lab: %w", err)
+				return say(printer(cmd), fmt.Errorf("starting the lab: %w", err), "cli.demo.lab-failed", "Detail", err.Error())
 			}
 			defer l.Close()
 			if o.LocalDir == "" { // the local.test scenario reads the lab's local folder
@@ -66,4 +70,44 @@ scenario (e.g. alice@nostarttls.test, alice@silent.test, alice@mx.test).`,
 	cmd.Flags().DurationVar(&latency, "latency", 0, "add this much delay to every DNS answer and server response")
 	cmd.Flags().BoolVar(&list, "list", false, "list the lab's scenario addresses")
 	return cmd
+}
+
+// scenarioAbout are the catalogue ids of what each lab scenario shows, for
+// demo --list.
+var scenarioAbout = map[string]string{
+	"demo.test":         "lab.about.demo",
+	"danebad.test":      "lab.about.danebad",
+	"bogus.test":        "lab.about.bogus",
+	"srv.test":          "lab.about.srv",
+	"srvout.test":       "lab.about.srvout",
+	"srvwins.test":      "lab.about.srvwins",
+	"autoconfig.test":   "lab.about.autoconfig",
+	"wellknown.test":    "lab.about.wellknown",
+	"http.test":         "lab.about.http",
+	"ispdb.test":        "lab.about.ispdb",
+	"mx.test":           "lab.about.mx",
+	"autodiscover.test": "lab.about.autodiscover",
+	"adredirect.test":   "lab.about.adredirect",
+	"adsrv.test":        "lab.about.adsrv",
+	"guess.test":        "lab.about.guess",
+	"local.test":        "lab.about.local",
+	"conflict.test":     "lab.about.conflict",
+	"starttls.test":     "lab.about.starttls",
+	"nostarttls.test":   "lab.about.nostarttls",
+	"badcert.test":      "lab.about.badcert",
+	"expired.test":      "lab.about.expired",
+	"silent.test":       "lab.about.silent",
+	"plain.test":        "lab.about.plain",
+	"v6.test":           "lab.about.v6",
+	"redirect.test":     "lab.about.redirect",
+	"xredirect.test":    "lab.about.xredirect",
+	"huge.test":         "lab.about.huge",
+	"hostile.test":      "lab.about.hostile",
+	"adloop.test":       "lab.about.adloop",
+	"guessfail.test":    "lab.about.guessfail",
+	"injection.test":    "lab.about.injection",
+	"refused.test":      "lab.about.refused",
+	"nxhost.test":       "lab.about.nxhost",
+	"closed.test":       "lab.about.closed",
+	"nothing.test":      "lab.about.nothing",
 }

@@ -33,22 +33,23 @@ anchors (IANA's root keys unless --trust-anchor), and print every zone of the ch
 secure, insecure, bogus (with the reason) or indeterminate. The resolver's AD bit is not trusted.
 
 Exit codes: 0 secure or insecure, 1 bogus, 2 indeterminate, 64 usage.`,
-		Args: func(_ *cobra.Command, args []string) error {
+		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 1 || len(args) > 2 {
-				return usageError{fmt.Errorf("dnssec takes NAME and an optional TYPE, got %d arguments", len(args))}
+				return usageError{say(printer(cmd), fmt.Errorf("dnssec takes NAME and an optional TYPE, got %d arguments", len(args)), "cli.dnssec.error.args", "Count", len(args))}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			p := printer(cmd)
 			name := dns.Fqdn(strings.ToLower(args[0]))
 			if _, ok := dns.IsDomainName(name); !ok || !hostLike.MatchString(name) {
-				return usageError{fmt.Errorf("%q is not a domain name", args[0])}
+				return usageError{say(p, fmt.Errorf("%q is not a domain name", args[0]), "cli.dnssec.error.name", "Name", args[0])}
 			}
 			qtype := dns.TypeA
 			if len(args) == 2 {
 				t, ok := dns.StringToType[strings.ToUpper(args[1])]
 				if !ok {
-					return usageError{fmt.Errorf("unknown record type %q", args[1])}
+					return usageError{say(p, fmt.Errorf("unknown record type %q", args[1]), "cli.dnssec.error.type", "Type", args[1])}
 				}
 				qtype = t
 			}
@@ -96,25 +97,25 @@ Exit codes: 0 secure or insecure, 1 bogus, 2 indeterminate, 64 usage.`,
 					return err
 				}
 			} else {
-				fmt.Fprintf(out, "%s %s via %s\n", name, dns.TypeToString[qtype], server)
+				fmt.Fprintln(out, p.T("cli.dnssec.query", "Name", name, "Type", dns.TypeToString[qtype], "Server", server))
 				if err != nil {
-					fmt.Fprintf(out, "\nno answer: %v\nverdict: indeterminate\n", err)
+					fmt.Fprintf(out, "\n%s\n%s\n", p.T("cli.dnssec.no-answer", "Detail", err.Error()), p.T("cli.dnssec.verdict", "Verdict", string(dnssec.Indeterminate)))
 					return exitError{exitNothing}
 				}
-				fmt.Fprintf(out, "\nanswer (%s):\n", dns.RcodeToString[ans.Rcode])
+				fmt.Fprintf(out, "\n%s\n", p.T("cli.dnssec.answer", "Rcode", dns.RcodeToString[ans.Rcode]))
 				if len(ans.Records) == 0 {
-					fmt.Fprintln(out, "  (no records)")
+					fmt.Fprintf(out, "  %s\n", p.T("cli.dnssec.no-records"))
 				}
 				for _, rr := range ans.Records {
 					fmt.Fprintf(out, "  %s\n", rr)
 				}
-				fmt.Fprintln(out, "\nchain of trust (anchor first):")
+				fmt.Fprintf(out, "\n%s\n", p.T("cli.dnssec.chain"))
 				for _, l := range res.Chain {
 					fmt.Fprintf(out, "  %-28s %-13s %s\n", l.Zone, l.Verdict, l.Detail)
 				}
-				fmt.Fprintf(out, "\nverdict: %s\n", strings.ToUpper(string(res.Verdict)))
+				fmt.Fprintf(out, "\n%s\n", p.T("cli.dnssec.verdict", "Verdict", strings.ToUpper(string(res.Verdict))))
 				if res.Reason != "" {
-					fmt.Fprintf(out, "reason:  %s\n", res.Reason)
+					fmt.Fprintln(out, p.T("cli.dnssec.reason", "Reason", res.Reason))
 				}
 			}
 			if err != nil {

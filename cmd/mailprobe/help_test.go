@@ -10,6 +10,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/internal/i18ntest"
+	"github.com/mailsetup/mailsetup/internal/lab"
 )
 
 // TestHelpLocalized checks that the catalogue has the words of every
@@ -57,5 +58,23 @@ func TestBatchSummaryFrench(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestDemoListFrench checks that every lab scenario has its words in the
+// catalogue (a scenario added without them fails here), and that
+// `mailprobe --lang fr demo --list` has no English left.
+func TestDemoListFrench(t *testing.T) {
+	for _, s := range lab.Scenarios {
+		if _, ok := scenarioAbout[s.Domain]; !ok {
+			t.Errorf("lab scenario %s has no catalogue words in scenarioAbout (cmd/mailprobe/demo.go)", s.Domain)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"--lang", "fr", "demo", "--list"}, strings.NewReader(""), &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if left := i18ntest.EnglishLeft(out.String(), nil); len(left) > 0 {
+		t.Errorf("English left:\n  %s\n%s", strings.Join(left, "\n  "), out.String())
 	}
 }
