@@ -13,6 +13,7 @@ package ui
 import (
 	"context"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -107,9 +108,13 @@ func (u *UI) chooseLang() i18n.Lang {
 		return u.cfg.Lang
 	}
 	saved := u.app.Preferences().String(prefLanguage)
-	l, err := i18n.Choose(saved, os.Getenv, lang.SystemLocale().LanguageString())
+	system := ""
+	if !slices.ContainsFunc([]string{"MAILSETUP_LANG", "LC_ALL", "LC_MESSAGES", "LANG"}, func(v string) bool { return os.Getenv(v) != "" }) {
+		system = lang.SystemLocale().LanguageString() // Windows, macOS: the user's preferred language
+	}
+	l, err := i18n.Choose(saved, os.Getenv, system)
 	if err != nil { // a preference from another version
-		l, _ = i18n.Choose("", os.Getenv, lang.SystemLocale().LanguageString())
+		l, _ = i18n.Choose("", os.Getenv, system)
 	}
 	return l
 }
