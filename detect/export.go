@@ -65,17 +65,15 @@ type NotVerifiedError struct {
 }
 
 // Why says in words what is missing, e.g. `its security is "plain", not TLS
-// or STARTTLS`.
-func (e *NotVerifiedError) Why() string {
-	switch e.Reason {
-	case UnverifiedPlain:
-		return fmt.Sprintf("its security is %q, not TLS or STARTTLS", e.Security)
-	case UnverifiedProbe:
-		return "its probe did not succeed"
-	case UnverifiedCert:
-		return "its certificate was not verified"
-	case UnverifiedDANE:
-		return "its certificate does not match its DNSSEC-signed TLSA records"
+// or STARTTLS` (in English; [NotVerifiedError.Localize] in any language).
+func (e *NotVerifiedError) Why() string { return e.why(nil) }
+
+// why says what is missing in p's language.
+func (e *NotVerifiedError) why(p *i18n.Printer) string {
+	ids := map[Unverified]string{UnverifiedPlain: "export.unverified.plain", UnverifiedProbe: "export.unverified.probe",
+		UnverifiedCert: "export.unverified.cert", UnverifiedDANE: "export.unverified.dane"}
+	if id, ok := ids[e.Reason]; ok {
+		return p.T(id, "Security", string(e.Security))
 	}
 	return string(e.Reason)
 }
@@ -84,17 +82,11 @@ func (e *NotVerifiedError) Why() string {
 // "the report recommends IMAP server mail.example.org:143, but its probe
 // did not succeed".
 func (e *NotVerifiedError) Localize(p *i18n.Printer) string {
-	ids := map[Unverified]string{UnverifiedPlain: "export.unverified.plain", UnverifiedProbe: "export.unverified.probe",
-		UnverifiedCert: "export.unverified.cert", UnverifiedDANE: "export.unverified.dane"}
-	why := string(e.Reason)
-	if id, ok := ids[e.Reason]; ok {
-		why = p.T(id, "Security", string(e.Security))
-	}
 	id := "export.not-verified"
 	if e.Recommended {
 		id = "export.not-verified.recommended"
 	}
-	return p.T(id, "Protocol", strings.ToUpper(string(e.Protocol)), "Server", e.Server, "Why", why)
+	return p.T(id, "Protocol", strings.ToUpper(string(e.Protocol)), "Server", e.Server, "Why", e.why(p))
 }
 
 func (e *NotVerifiedError) Error() string {

@@ -256,13 +256,13 @@ func (j *batchJob) run(ctx context.Context) error {
 	case werr != nil:
 		return fmt.Errorf("writing %s: %w", j.outName(), werr)
 	case rerr != nil && ctx.Err() != nil:
-		msg := fmt.Sprintf("interrupted: %d addresses left", sum.left)
+		err := fmt.Errorf("interrupted: %d addresses left", sum.left)
 		id := "cli.batch.interrupted"
 		if j.output != "" {
-			msg += "; run the same command with --resume to finish"
+			err = fmt.Errorf("interrupted: %d addresses left; run the same command with --resume to finish", sum.left)
 			id = "cli.batch.interrupted.resume"
 		}
-		return &codedError{code: exitInterrupted, err: say(j.p, errors.New(msg), id, "Left", addresses(j.p, sum.left))}
+		return &codedError{code: exitInterrupted, err: say(j.p, err, id, "Left", addresses(j.p, sum.left))}
 	case rerr != nil:
 		return rerr
 	case sum.counts["error"] > 0:
