@@ -93,6 +93,10 @@ func buildMozilla(b *bytes.Buffer, cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	oauth, err := exportOAuth2(cfg, in, out)
+	if err != nil {
+		return err
+	}
 	if !hasProtocol(in, IMAP, POP3) {
 		return fmt.Errorf("%w: no IMAP or POP3 incoming server (Thunderbird needs one)", ErrExportMissing)
 	}
@@ -118,7 +122,15 @@ func buildMozilla(b *bytes.Buffer, cfg *Config) error {
 	for _, s := range out {
 		writeMozillaServer(b, "outgoingServer", s)
 	}
-	b.WriteString("  </emailProvider>\n</clientConfig>\n")
+	writeMozillaHelp(b, cfg.Help)
+	b.WriteString("  </emailProvider>\n")
+	// Kept when a server signs in with OAuth2: without it a client has no
+	// endpoints to open (draft-ietf-mailmaint-autoconfig, "OAuth2
+	// requirements").
+	if oauth != nil {
+		writeMozillaOAuth2(b, oauth)
+	}
+	b.WriteString("</clientConfig>\n")
 	return nil
 }
 
