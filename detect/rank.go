@@ -129,6 +129,7 @@ func (r *run) server(c *candidate) Server {
 		s.Probe = probeReport(c.result)
 		s.Probe.DANE, s.Probe.DANEDetail = c.dane.status, c.dane.reason
 	}
+	setSignin(&s, c)
 	return s
 }
 

@@ -163,7 +163,10 @@ type AddrReport struct {
 // LoginReport is the outcome of the opt-in login check.
 type LoginReport struct {
 	// Status is "ok", "failed" (every user name was refused), "not-tried"
-	// (a rule kept the password back; Error says which) or "error".
+	// (a rule kept the password back; Error says which), "not-possible"
+	// (the server offers no password mechanism; Error says how to sign in
+	// instead), "error", or, for the OAuth2 check, "oauth2-ok" and
+	// "oauth2-failed" (Error has the server's reason).
 	Status string `json:"status"`
 	// Username is the user name that worked.
 	Username  string   `json:"username,omitempty"`
@@ -201,7 +204,16 @@ type Server struct {
 	Sources     []SourceName        `json:"sources"`
 	Trust       Trust               `json:"trust"`
 	Probe       ProbeReport         `json:"probe"`
-	Login       LoginReport         `json:"login"`
+	// Signin says how the user signs in here (see [Signin]), decided from
+	// Auth and the SASL mechanisms the probe saw (Probe.SASL).
+	Signin Signin `json:"signin"`
+	// OAuth2 is where the provider signs the user in (the config's
+	// <oAuth2> element), when the config that named the server has one.
+	OAuth2 *autoconfig.OAuth2 `json:"oauth2,omitempty"`
+	// Help are the provider's help pages from that config; an app-password
+	// page among them is marked.
+	Help  []autoconfig.Link `json:"help,omitempty"`
+	Login LoginReport       `json:"login"`
 }
 
 // HostPort returns "host:port".

@@ -25,7 +25,32 @@ const (
 	WarnDANEMismatch           = "dane-mismatch"
 	WarnNoIncoming             = "no-incoming"
 	WarnNoOutgoing             = "no-outgoing"
+	// WarnOAuth2Required (info): the recommended server of a direction
+	// signs the user in on the provider's web page (OAuth2): it offers no
+	// password mechanism, or the config lists only OAuth2.
+	WarnOAuth2Required = "oauth2-required"
 )
+
+// OAuth2Sentence says, for people, how they sign in to a provider that uses
+// OAuth2, with its app-password page when there is one. The report's
+// oauth2-required warning, the login check's "not-possible" answer and the
+// front ends all use it.
+func OAuth2Sentence(appPasswordURL string) string {
+	s := "This provider signs you in on its own web page (OAuth2). Your mail client opens it when you add the account; a normal password will be refused unless you create an app password"
+	if appPasswordURL != "" {
+		return s + " (" + appPasswordURL + ")."
+	}
+	return s + "."
+}
+
+// oauth2Fix is the fix of the oauth2-required warning.
+func oauth2Fix(appPasswordURL string) string {
+	s := "Add the account in a mail client that supports OAuth2 (Thunderbird, Thunderbird for Android, Apple Mail, Outlook) and sign in on the page it opens. A client that cannot do OAuth2 needs an app password from the provider"
+	if appPasswordURL != "" {
+		return s + ": " + appPasswordURL
+	}
+	return s + "."
+}
 
 // Warning codes that say what stopped the best server of a direction, and
 // what a probe saw on the way. Each is documented in the README.
@@ -87,6 +112,9 @@ func warnings(rep *Report) []Warning {
 			continue
 		}
 		top := &list[0]
+		if top.Recommended && top.Signin == SigninOAuth2 {
+			add(WarnOAuth2Required, SeverityInfo, top, OAuth2Sentence(top.AppPasswordURL()), oauth2Fix(top.AppPasswordURL()))
+		}
 		if top.Recommended {
 			if top.Security == autoconfig.STARTTLS {
 				add(WarnImplicitTLSUnavailable, SeverityInfo, top,

@@ -20,6 +20,8 @@ func (l *lineConn) imapLogin(tag string, caps []string) *failure {
 	switch {
 	case p.preauth:
 		return fail(StatusProtocolError, nil, "the server pre-authenticated the session (PREAUTH): there is no login to check")
+	case a.token != "":
+		return l.imapOAuth(tag, caps)
 	case hasFold(caps, "AUTH=PLAIN"):
 		a.mech = "AUTHENTICATE PLAIN"
 		// RFC 4959 §3 (SASL-IR); IMAP4rev2 includes the initial response
@@ -28,7 +30,12 @@ func (l *lineConn) imapLogin(tag string, caps []string) *failure {
 	case hasFold(caps, "LOGINDISABLED"):
 		// RFC 9051 §6.2.3, RFC 3501 §6.2.3: the client MUST NOT send LOGIN
 		// when the server advertises LOGINDISABLED.
-		return fail(StatusProtocolError, nil, "server disables LOGIN (LOGINDISABLED) and offers no AUTH=PLAIN")
+		return fail(StatusProtocolError, nil, "server disables LOGIN (LOGINDISABLED) and offers no AUTH=PLAIN").as(ErrNoMechanism)
+	case slices.ContainsFunc(caps, func(c string) bool { return len(c) > 5 && strings.EqualFold(c[:5], "AUTH=") }):
+		// RFC 9051 §6.2.2 and §11.1: a server that takes passwords over TLS
+		// offers AUTH=PLAIN; one that lists only other mechanisms (OAuth2)
+		// has turned passwords off.
+		return fail(StatusProtocolError, nil, "server offers no password mechanism, only %s", strings.Join(authCaps(caps), " ")).as(ErrNoMechanism)
 	default:
 		a.mech = "LOGIN"
 		return l.imapLoginCommand(tag, caps)
@@ -215,6 +222,16 @@ func (l *lineConn) saslCancel(readEnd func() *failure) *failure {
 // pop3Login authenticates (RFC 5034, RFC 1939 §7).
 func (l *lineConn) pop3Login() *failure {
 	a := l.p.login
+	caps := l.p.res.Capabilities
+	switch {
+	case a.token != "":
+		return l.pop3OAuth()
+	case !slices.Contains(l.p.res.SASL, "PLAIN") && len(caps) > 0 && !slices.ContainsFunc(caps, func(c string) bool {
+		return strings.EqualFold(strings.Fields(c + " x")[0], "USER")
+	}):
+		// RFC 2449 §6.2: without the USER capability, USER/PASS is not offered.
+		return fail(StatusProtocolError, nil, "server offers no password mechanism (no SASL PLAIN, no USER)").as(ErrNoMechanism)
+	}
 	if !slices.Contains(l.p.res.SASL, "PLAIN") {
 		a.mech = "USER/PASS"
 		if f := l.sendSecret("USER "+a.user, "USER "+a.user); f != nil {
@@ -298,6 +315,8 @@ func (l *lineConn) smtpLogin(tp *textproto.Reader) *failure {
 	a := l.p.login
 	sasl := l.p.res.SASL
 	switch {
+	case a.token != "":
+		return l.smtpOAuth(tp)
 	case slices.Contains(sasl, "PLAIN"):
 		a.mech = "AUTH PLAIN"
 		// RFC 4954 §4: the initial response may always be sent.
@@ -324,7 +343,7 @@ func (l *lineConn) smtpLogin(tp *textproto.Reader) *failure {
 			}
 		}
 	default:
-		return fail(StatusProtocolError, nil, "server offers no password mechanism (AUTH PLAIN or LOGIN)")
+		return fail(StatusProtocolError, nil, "server offers no password mechanism (AUTH PLAIN or LOGIN)").as(ErrNoMechanism)
 	}
 	code, msg, f := l.smtpAny(tp, "reading SMTP AUTH reply")
 	if f != nil {
@@ -360,4 +379,15 @@ func (l *lineConn) smtpAny(tp *textproto.Reader, what string) (int, string, *fai
 		return 0, "", f
 	}
 	return code, msg, nil
+}
+
+// authCaps are the AUTH= capabilities of an IMAP server.
+func authCaps(caps []string) []string {
+	var out []string
+	for _, c := range caps {
+		if len(c) > 5 && strings.EqualFold(c[:5], "AUTH=") {
+			out = append(out, c)
+		}
+	}
+	return out
 }
