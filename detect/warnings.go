@@ -43,6 +43,15 @@ func OAuth2Sentence(appPasswordURL string) string {
 	return s + "."
 }
 
+// noPasswordSentence answers a password check on a server that offers no
+// password mechanism: how the user signs in there instead.
+func noPasswordSentence(s *Server) string {
+	if s.Signin == SigninOAuth2 || s.Signin == SigninPasswordOrOAuth2 || s.OffersOAuth2() {
+		return OAuth2Sentence(s.AppPasswordURL())
+	}
+	return "This server does not accept a password. Ask your provider how your mail client should sign in."
+}
+
 // oauth2Fix is the fix of the oauth2-required warning.
 func oauth2Fix(appPasswordURL string) string {
 	s := "Add the account in a mail client that supports OAuth2 (Thunderbird, Thunderbird for Android, Apple Mail, Outlook) and sign in on the page it opens. A client that cannot do OAuth2 needs an app password from the provider"
@@ -112,7 +121,7 @@ func warnings(rep *Report) []Warning {
 			continue
 		}
 		top := &list[0]
-		if top.Recommended && top.Signin == SigninOAuth2 {
+		if top.Recommended && top.Signin == SigninOAuth2 && !(!in && oauth2Said(ws, top.Host)) {
 			add(WarnOAuth2Required, SeverityInfo, top, OAuth2Sentence(top.AppPasswordURL()), oauth2Fix(top.AppPasswordURL()))
 		}
 		if top.Recommended {
@@ -267,6 +276,14 @@ func firstVerifiedTLS(list []Server) *Server {
 		}
 	}
 	return nil
+}
+
+// oauth2Said reports whether an oauth2-required warning already names
+// host (the incoming server of the same provider): one sentence is enough.
+func oauth2Said(ws []Warning, host string) bool {
+	return slices.ContainsFunc(ws, func(w Warning) bool {
+		return w.Code == WarnOAuth2Required && strings.HasPrefix(w.Server, host+":")
+	})
 }
 
 // confirmed reports whether a needs-confirmation warning already names host.
