@@ -42,8 +42,10 @@ func passwordMech(m string) bool {
 
 // OffersPassword reports whether the server's probe saw a way to log in
 // with a password: a password SASL mechanism (PLAIN, LOGIN, SCRAM-*,
-// CRAM-MD5, ...), IMAP LOGIN unless the server says LOGINDISABLED (RFC
-// 9051 §6.2.3), or POP3 USER/PASS (RFC 2449 §6.2: the USER capability, or
+// CRAM-MD5, ...), IMAP LOGIN when the server neither says LOGINDISABLED
+// (RFC 9051 §6.2.3) nor lists only other AUTH= mechanisms (a server that
+// takes passwords over TLS offers AUTH=PLAIN, RFC 9051 §6.2.2 and §11.1),
+// or POP3 USER/PASS (RFC 2449 §6.2: the USER capability, or
 // no CAPA answer at all). It is decided from the report's own fields, so a
 // saved report gives the same answer; false when the probe did not succeed.
 func (s *Server) OffersPassword() bool {
@@ -56,7 +58,7 @@ func (s *Server) OffersPassword() bool {
 	}
 	switch s.Protocol {
 	case autoconfig.IMAP:
-		return !slices.ContainsFunc(p.Capabilities, func(c string) bool { return strings.EqualFold(c, "LOGINDISABLED") })
+		return len(p.SASL) == 0 && !slices.ContainsFunc(p.Capabilities, func(c string) bool { return strings.EqualFold(c, "LOGINDISABLED") })
 	case autoconfig.POP3:
 		return len(p.Capabilities) == 0 || slices.ContainsFunc(p.Capabilities, func(c string) bool {
 			return strings.EqualFold(strings.Fields(c + " x")[0], "USER")

@@ -1,8 +1,16 @@
 package lab
 
 import (
+	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
+	"time"
+
+	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/detect/resolver"
 
 	"github.com/mailsetup/mailsetup/internal/lab/oauthprovider"
 )
@@ -95,4 +103,36 @@ func (l *Lab) startOAuth() {
 		users = append(users, User(s.Domain))
 	}
 	l.OAuth = oauthprovider.New(OAuthIssuer, users, OAuthClientID)
+}
+
+// Browser plays the user's browser for a lab OAuth2 sign-in (an
+// oauth.Options.OpenBrowser): it opens the authorization URL through the
+// lab's DNS and dialer, trusting the lab's CA, where the provider approves
+// the scenario's user at once, and follows the redirect to the loopback
+// address the sign-in listens on. No person and no real browser are needed.
+func (l *Lab) Browser() func(ctx context.Context, u string) error {
+	return func(ctx context.Context, u string) error {
+		d := &resolver.Dialer{Resolver: l.Resolver, Dial: l.Dial}
+		tr := &http.Transport{DialContext: d.DialContext, Proxy: nil,
+			TLSClientConfig: &tls.Config{RootCAs: l.CA.Pool(), MinVersion: tls.VersionTLS12}}
+		defer tr.CloseIdleConnections()
+		c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			return fmt.Errorf("lab browser: %w", err)
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		return resp.Body.Close()
+	}
+}
+
+// HTTPClient is the engine's HTTP client pointed at the lab (its DNS,
+// dialer and CA), for the OAuth2 sign-in's metadata, registration and
+// token requests.
+func (l *Lab) HTTPClient() *http.Client {
+	return detect.NewHTTPClient(l.Resolver, l.Dial, l.CA.Pool())
 }
