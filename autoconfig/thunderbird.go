@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -211,6 +212,7 @@ func buildThunderbirdPrefs(b *bytes.Buffer, cfg *Config, acct Account, opts *Pre
 	if in.Protocol == IMAP {
 		p.str(s+"trash_folder_name", "Trash")
 	}
+	thunderbirdOAuth2(p, s, in)
 	b.WriteString("\n")
 
 	id := "mail.identity." + idKey + "."
@@ -239,6 +241,7 @@ func buildThunderbirdPrefs(b *bytes.Buffer, cfg *Config, acct Account, opts *Pre
 		// CreateInBackend.sys.mjs sets the user name only with authentication.
 		p.str(o+"username", outUser)
 	}
+	thunderbirdOAuth2(p, o, out)
 	p.str(o+"description", v.Address)
 	b.WriteString("\n")
 
@@ -366,4 +369,22 @@ func jsString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// thunderbirdOAuth2 writes, for a server that signs in with OAuth2
+// (authMethod 10) and whose config names an issuer, the oauth2.issuer and
+// oauth2.scope prefs Thunderbird's OAuth2Module reads for a server it does
+// not know by host name.
+func thunderbirdOAuth2(p prefsWriter, prefix string, s Server) {
+	if s.Auth[0] != AuthOAuth2 || s.OAuth2 == nil || s.OAuth2.Issuer == "" || checkUsername(s.OAuth2.Issuer+s.OAuth2.Scope) != nil {
+		return
+	}
+	issuer := s.OAuth2.Issuer
+	if u, err := url.Parse(issuer); err == nil && u.Host != "" {
+		issuer = u.Host // Thunderbird's issuers are host names
+	}
+	p.str(prefix+"oauth2.issuer", issuer)
+	if s.OAuth2.Scope != "" {
+		p.str(prefix+"oauth2.scope", s.OAuth2.Scope)
+	}
 }

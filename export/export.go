@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,7 +95,35 @@ var (
 	// ErrPasswordRefused: a password was asked for in a format that never
 	// carries one, or in an Apple profile that is not signed.
 	ErrPasswordRefused = errors.New("export: this format does not carry a password")
+	// ErrAppleOAuth2: a recommended server signs in only with OAuth2, which
+	// an Apple profile cannot carry (com.apple.mail.managed has no OAuth2
+	// authentication); [AppleOAuth2Message] tells the user what to do.
+	ErrAppleOAuth2 = errors.New("export: an Apple profile cannot sign in with OAuth2")
 )
+
+// AppleOAuth2Message is, for people, why no Apple profile is made for a
+// provider that signs in only with OAuth2, and what to do instead.
+const AppleOAuth2Message = "This provider signs you in on its own web page (OAuth2), which a configuration profile cannot do. Add the account from the device's own account list instead: on iPhone and iPad, Settings → Apps → Mail → Mail Accounts → Add Account; on a Mac, System Settings → Internet Accounts."
+
+// applePasswordNote is the note of an Apple profile made for servers that
+// take OAuth2 or a password.
+const applePasswordNote = "The profile signs in with a password (an app password, if your provider asks for one): a configuration profile cannot carry the OAuth2 sign-in this provider also offers."
+
+// Notes are what the user should know about rep exported as f, beside the
+// file: for an Apple profile of servers that take OAuth2 or a password,
+// that it uses the password. Front ends show them as warnings.
+func Notes(rep *detect.Report, f Format) []string {
+	if f != Apple {
+		return nil
+	}
+	in, out := rep.Recommended()
+	for _, s := range []*detect.Server{in, out} {
+		if s != nil && s.Signin == detect.SigninPasswordOrOAuth2 {
+			return []string{applePasswordNote}
+		}
+	}
+	return nil
+}
 
 // Options tune [Write]. A nil *Options is the zero value: the recommended
 // servers only, placeholders in the admin formats, no password, unsigned.
@@ -188,6 +217,9 @@ func writeSettings(buf *bytes.Buffer, rep *detect.Report, f Format, o *Options) 
 	case Zone:
 		return autoconfig.WriteZone(buf, rep.Domain, cfg, rep.TLSA(), &autoconfig.ZoneOptions{WebHost: o.WebHost})
 	case Apple:
+		if err := appleSignin(rep, cfg); err != nil {
+			return err
+		}
 		return autoconfig.WriteAppleProfile(buf, cfg, acct, &autoconfig.AppleOptions{
 			Signer: o.Signer, IncludePassword: o.IncludePassword, Password: o.Password})
 	case QR:
@@ -208,6 +240,27 @@ func writeSettings(buf *bytes.Buffer, rep *detect.Report, f Format, o *Options) 
 		return nil
 	}
 	return fmt.Errorf("%w %q", ErrUnknownFormat, f)
+}
+
+// appleSignin keeps an Apple profile to what it can carry: a server that
+// signs in only with OAuth2 refuses the whole profile ([ErrAppleOAuth2]);
+// one that also takes a password is written with the password only (see
+// [Notes]).
+func appleSignin(rep *detect.Report, cfg *autoconfig.Config) error {
+	in, out := rep.Recommended()
+	for _, s := range []*detect.Server{in, out} {
+		if s != nil && s.Signin == detect.SigninOAuth2 {
+			return fmt.Errorf("%w: %s. %s", ErrAppleOAuth2, s.HostPort(), AppleOAuth2Message)
+		}
+	}
+	for _, list := range [][]autoconfig.Server{cfg.Incoming, cfg.Outgoing} {
+		for i := range list {
+			if list[i].PasswordAuth() {
+				list[i].Auth = slices.DeleteFunc(slices.Clone(list[i].Auth), func(a autoconfig.Auth) bool { return a == autoconfig.AuthOAuth2 })
+			}
+		}
+	}
+	return nil
 }
 
 // FileName is the suggested file name of rep exported as f.
