@@ -98,3 +98,16 @@ func VerifyOAuth2(ctx context.Context, rep *Report, req OAuth2Request, opts *Opt
 	})
 	return nil
 }
+
+// SignInFailed records, on the recommended servers that sign in with
+// OAuth2, that the sign-in on the provider's page did not complete (err
+// from the oauth package), as "oauth2-failed": no token, so nothing was
+// sent to any mail server.
+func (r *Report) SignInFailed(err error) {
+	in, out := r.Recommended()
+	for _, s := range []*Server{in, out} {
+		if s != nil && s.OAuth2 != nil {
+			s.Login = LoginReport{Status: LoginOAuth2Failed, Error: "the sign-in on the provider's page did not complete: " + err.Error()}
+		}
+	}
+}

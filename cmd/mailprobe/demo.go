@@ -54,6 +54,7 @@ scenario (e.g. alice@nostarttls.test, alice@silent.test, alice@mx.test).`,
 				}
 				o.LocalDir = dir
 			}
+			f.oauthEnv = oauthEnv{client: l.HTTPClient(), browser: l.Browser()} // the lab's provider approves its user
 			lo := l.DetectOptions()
 			o.Resolver, o.Dial, o.RootCAs, o.ISPDB, o.TrustAnchors = lo.Resolver, lo.Dial, lo.RootCAs, lo.ISPDB, lo.TrustAnchors
 			if o.Timeout == detect.DefaultTimeout {

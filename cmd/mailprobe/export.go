@@ -173,7 +173,13 @@ func (f *exportFlags) export(cmd *cobra.Command, rep *detect.Report) ([]byte, er
 		if errors.Is(err, export.ErrPasswordRefused) {
 			return nil, usageError{err}
 		}
+		if errors.Is(err, export.ErrAppleOAuth2) {
+			return nil, exitErrorf(exitNothing, "no Apple profile: %s", export.AppleOAuth2Message)
+		}
 		return nil, err
+	}
+	for _, n := range export.Notes(rep, format) {
+		fmt.Fprintf(stderr, "mailprobe: warning: %s\n", n)
 	}
 	if info.Settings {
 		for _, w := range rep.Warnings {

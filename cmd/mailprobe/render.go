@@ -150,7 +150,14 @@ func printServer(w io.Writer, title string, s *detect.Server, list []detect.Serv
 	fmt.Fprintf(tw, "  Port:\t%d\n", s.Port)
 	fmt.Fprintf(tw, "  Security:\t%s\n", securityWords(s.Security))
 	fmt.Fprintf(tw, "  User name:\t%s\n", s.Username)
-	fmt.Fprintf(tw, "  Password:\t%s\n", authWords(s.Auth))
+	switch s.Signin {
+	case detect.SigninOAuth2:
+		fmt.Fprintf(tw, "  Sign-in:\t%s\n", "on the provider's web page (OAuth2)")
+	case detect.SigninPasswordOrOAuth2:
+		fmt.Fprintf(tw, "  Sign-in:\t%s\n", "a password, or the provider's web page (OAuth2)")
+	default:
+		fmt.Fprintf(tw, "  Password:\t%s\n", authWords(s.Auth))
+	}
 	verified := s.Probe.TLSVersion
 	if c := s.Probe.Cert; c != nil && c.Valid {
 		verified += fmt.Sprintf(", certificate valid for %s until %s", c.MatchedName, c.NotAfter)
@@ -171,6 +178,12 @@ func printServer(w io.Writer, title string, s *detect.Server, list []detect.Serv
 		if l.Error != "" {
 			fmt.Fprintf(tw, "  Login:\tnot tried: %s\n", l.Error)
 		}
+	case detect.LoginNotPossible:
+		fmt.Fprintf(tw, "  Login:\tnot possible with a password. %s\n", l.Error)
+	case detect.LoginOAuth2OK:
+		fmt.Fprintf(tw, "  Sign-in:\tworks with OAuth2, as %s (%s)\n", l.Username, l.Mechanism)
+	case detect.LoginOAuth2Failed:
+		fmt.Fprintf(tw, "  Sign-in:\tFAILED with OAuth2: %s\n", l.Error)
 	}
 	tw.Flush()
 }
