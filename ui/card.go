@@ -47,10 +47,15 @@ func (r *resultScreen) serverCard(incoming bool) *widget.Card {
 		fieldName("Port"), r.copyable("port", strconv.Itoa(s.Port)),
 		fieldName("Security"), wrapped(security),
 		fieldName("User name"), r.copyable("user name", user),
-		fieldName("Password"), wrapped(authWords(s.Auth)),
 	}
+	name, how := signinRow(s)
+	rows = append(rows, fieldName(name), wrapped(how))
 	if words, l := loginWords(&s.Login); words != "" {
-		rows = append(rows, fieldName("Password check"),
+		check := "Password check"
+		if s.Login.Status == detect.LoginOAuth2OK || s.Login.Status == detect.LoginOAuth2Failed {
+			check = "Sign-in check"
+		}
+		rows = append(rows, fieldName(check),
 			iconLine(levelIcon(l), wrapped(words)))
 	}
 	content.Add(widget.NewSeparator())
@@ -85,6 +90,12 @@ func loginWords(l *detect.LoginReport) (string, level) {
 		return "not tried: " + plainText(l.Error), levelCaveats
 	case detect.LoginError:
 		return "could not be checked: " + plainText(l.Error), levelUnsafe
+	case detect.LoginNotPossible:
+		return "not possible with a password. " + l.Error, levelCaveats
+	case detect.LoginOAuth2OK:
+		return "works with your provider's sign-in (OAuth2), as " + l.Username, levelSecure
+	case detect.LoginOAuth2Failed:
+		return "your provider refused the sign-in: " + plainText(l.Error), levelUnsafe
 	}
 	return "", levelNone
 }

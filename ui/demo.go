@@ -19,6 +19,7 @@ import (
 var demoCases = []struct{ domain, about string }{
 	{"demo.test", "secure: a well-run domain"},
 	{"srvout.test", "works with caveats: unsigned DNS records pointing to another domain"},
+	{"oauth.test", "secure: a provider that signs in only with OAuth2, like Gmail"},
 	{"nostarttls.test", "unsafe: encryption stripped (no STARTTLS)"},
 	{"badcert.test", "unsafe: certificate for another name"},
 	{"danebad.test", "unsafe: key differs from the domain's DANE record"},

@@ -81,8 +81,10 @@ func newHarness(t *testing.T, l *lab.Lab) *harness {
 	a := test.NewTempApp(t)
 	h := &harness{t: t, q: &queue{}, lab: l}
 	h.u = ui.New(a, ui.Config{
-		Do:          h.q.do,
-		DemoLatency: -1,
+		Do:              h.q.do,
+		DemoLatency:     -1,
+		OpenBrowser:     l.Browser(),
+		OAuthHTTPClient: l.HTTPClient(),
 		OptionsFor: func(string) (*detect.Options, error) {
 			h.mu.Lock()
 			h.runs++

@@ -43,6 +43,7 @@ type settingsPanel struct {
 	ispdb      *widget.Check
 	timeout    *widget.Select
 	caFile     *entry
+	clientID   *entry
 	appearance *widget.RadioGroup
 	problem    *widget.Label
 	content    fyne.CanvasObject
@@ -82,6 +83,10 @@ func (p *settingsPanel) buildUI() {
 	choose := &widget.Button{Text: "Choose…", Icon: theme.FolderOpenIcon(), OnTapped: p.onChooseCA}
 	clearCA := &widget.Button{Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: func() { p.caFile.SetText("") }}
 
+	p.clientID = newEntry("the provider's")
+	p.clientID.SetText(prefs.String(prefOAuthClientID))
+	p.clientID.OnChanged = func(s string) { prefs.SetString(prefOAuthClientID, strings.TrimSpace(s)) }
+
 	p.appearance = &widget.RadioGroup{Horizontal: true,
 		Options:   []string{appearanceWords[AppearanceSystem], appearanceWords[AppearanceLight], appearanceWords[AppearanceDark]},
 		OnChanged: p.onAppearance}
@@ -98,6 +103,8 @@ func (p *settingsPanel) buildUI() {
 		{Text: "Time limit", Widget: p.timeout},
 		{Text: "Extra trusted CA", Widget: container.NewBorder(nil, nil, nil, container.NewHBox(choose, clearCA), p.caFile),
 			HintText: "A PEM file of CA certificates to trust besides the system's (a company CA)."},
+		{Text: "OAuth2 client ID", Widget: p.clientID,
+			HintText: "Only if your organisation registered its own application with your provider; empty uses the provider's."},
 		{Text: "Appearance", Widget: p.appearance},
 	}}
 	p.content = container.NewVBox(form, p.problem)

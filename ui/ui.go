@@ -12,6 +12,7 @@ package ui
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -40,6 +41,14 @@ type Config struct {
 	// server response, so that the progress can be followed; zero means
 	// 40 ms, a negative value none.
 	DemoLatency time.Duration
+	// OpenBrowser shows the provider's sign-in page of the OAuth2 check;
+	// nil means the user's browser (fyne.App.OpenURL). Tests pass the lab's
+	// (lab.Lab.Browser).
+	OpenBrowser func(ctx context.Context, url string) error
+	// OAuthHTTPClient makes the OAuth2 check's requests to the provider;
+	// nil means the engine's client for the run's options (its resolver
+	// and trusted CAs).
+	OAuthHTTPClient *http.Client
 }
 
 // UI is the Mailsetup window with its screens: start, progress, result.
@@ -208,6 +217,13 @@ func (s *session) setLab(l *lab.Lab, dir string) bool {
 	}
 	s.lab, s.dir = l, dir
 	return true
+}
+
+// demoLab returns the demo world of the session, nil outside the demo.
+func (s *session) demoLab() *lab.Lab {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lab
 }
 
 func (s *session) close() {
