@@ -26,8 +26,8 @@ var TourSizes = []fyne.Size{{Width: 800, Height: 600}, {Width: 1440, Height: 900
 
 // Tour drives the window through its main states against the demo lab —
 // start, a malformed address, progress, a secure result, the details, the
-// export tab with the QR code, the password check, a result with caveats
-// and one with a danger warning, some of them in the dark theme too — and
+// export tab with the QR code, the password check, a result with caveats,
+// a provider that signs in with OAuth2 and one with a danger warning, some of them in the dark theme too — and
 // saves a PNG of the window's canvas for each into dir, at every size of
 // [TourSizes]. It must run on its own goroutine while the app runs (it
 // waits for the window), and it does not persist any setting. It returns
@@ -215,6 +215,8 @@ func (t *tour) run() error {
 			t.ui(func() { t.u.result.onConfirm("mail.provider.test") })
 			return t.shot("09b-result-caveats-confirmed")
 		},
+		func() error { return t.demo("oauth.test", "") },
+		func() error { return t.shot("09c-result-oauth2") },
 		func() error { return t.demo("nostarttls.test", "") },
 		func() error { return t.shot("10-result-danger") },
 		func() error { t.theme(AppearanceDark); return t.shot("11-result-danger-dark") },
