@@ -67,15 +67,7 @@ func VerifyLogin(ctx context.Context, rep *Report, req LoginRequest, opts *Optio
 	if req.Password == "" {
 		return ErrNoPassword
 	}
-	o, err := opts.withDefaults()
-	if err != nil {
-		return err
-	}
-	addr, err := ParseAddress(rep.Address)
-	if err != nil {
-		return err
-	}
-	verify(ctx, rep, addr, o, req.Confirmed, func(s *Server) (*probe.Credentials, *LoginReport) {
+	return verify(ctx, rep, opts, req.Confirmed, func(s *Server, addr Address) (*probe.Credentials, *LoginReport) {
 		if s.Probe.Status == ProbeOK && !s.OffersPassword() {
 			// Point 5 of issue 13: say how to sign in, not the mechanics.
 			return nil, &LoginReport{Status: LoginNotPossible, Error: noPasswordSentence(s)}
@@ -88,15 +80,23 @@ func VerifyLogin(ctx context.Context, rep *Report, req LoginRequest, opts *Optio
 		}
 		return l
 	})
-	return nil
 }
 
 // verify runs a login check on the recommended server of each direction
 // that passes the rules of [VerifyLogin]: creds gives the credentials to
 // send there (or the outcome, when none may be sent), and done turns the
-// probe's result into the report's.
-func verify(ctx context.Context, rep *Report, addr Address, o Options, confirmedHosts []string,
-	creds func(*Server) (*probe.Credentials, *LoginReport), done func(*Server, probe.LoginResult) LoginReport) {
+// probe's result into the report's. It fails only for unusable options or
+// a report whose address does not parse.
+func verify(ctx context.Context, rep *Report, opts *Options, confirmedHosts []string,
+	creds func(*Server, Address) (*probe.Credentials, *LoginReport), done func(*Server, probe.LoginResult) LoginReport) error {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return err
+	}
+	addr, err := ParseAddress(rep.Address)
+	if err != nil {
+		return err
+	}
 	// Servers delay their answer to a wrong password on purpose (Dovecot:
 	// 2 s and more for each failure from an address), so a login gets its
 	// own budget per user name tried, not the discovery's.
@@ -124,7 +124,7 @@ func verify(ctx context.Context, rep *Report, addr Address, o Options, confirmed
 					Error: fmt.Sprintf("%s comes from a source of trust %q: confirm it is your provider's server first", s.Host, s.Trust)}
 				continue
 			}
-			c, outcome := creds(s)
+			c, outcome := creds(s, addr)
 			if outcome != nil {
 				s.Login = *outcome
 				continue
@@ -142,6 +142,7 @@ func verify(ctx context.Context, rep *Report, addr Address, o Options, confirmed
 	for _, j := range jobs {
 		j.s.Login = done(j.s, <-j.res)
 	}
+	return nil
 }
 
 // loginReport is the report's form of a login check.

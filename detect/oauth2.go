@@ -68,15 +68,7 @@ func VerifyOAuth2(ctx context.Context, rep *Report, req OAuth2Request, opts *Opt
 	if req.Provider == nil {
 		return ErrNoOAuth2Provider
 	}
-	o, err := opts.withDefaults()
-	if err != nil {
-		return err
-	}
-	addr, err := ParseAddress(rep.Address)
-	if err != nil {
-		return err
-	}
-	verify(ctx, rep, addr, o, req.Confirmed, func(s *Server) (*probe.Credentials, *LoginReport) {
+	return verify(ctx, rep, opts, req.Confirmed, func(s *Server, addr Address) (*probe.Credentials, *LoginReport) {
 		if s.OAuth2 == nil || *s.OAuth2 != *req.Provider {
 			return nil, &LoginReport{Status: LoginNotTried,
 				Error: fmt.Sprintf("the configuration that gave the sign-in page does not name %s: the token is not sent there", s.Host)}
@@ -96,7 +88,6 @@ func VerifyOAuth2(ctx context.Context, rep *Report, req OAuth2Request, opts *Opt
 		}
 		return l
 	})
-	return nil
 }
 
 // SignInFailed records, on the recommended servers that sign in with

@@ -135,20 +135,27 @@ func (l *loginDialog) onChecked(rep *detect.Report, err error) {
 		l.problem.Show()
 		return
 	}
-	l.r.s.rep = rep
-	l.r.onReportChanged()
-	l.results.RemoveAll()
+	l.r.showOutcome(l.results, rep, ": no safe server, so the password was not sent.")
+	l.r.setStatus("Password check done.")
+}
+
+// showOutcome carries the outcome of a password or sign-in check into the
+// result screen and lists it in box, one line per direction; unsent
+// follows the direction's name where it has no safe server.
+func (r *resultScreen) showOutcome(box *fyne.Container, rep *detect.Report, unsent string) {
+	r.s.rep = rep
+	r.onReportChanged()
+	box.RemoveAll()
 	in, out := rep.Recommended()
 	for _, d := range []struct {
 		name string
 		s    *detect.Server
 	}{{"Incoming", in}, {"Outgoing", out}} {
 		if d.s == nil {
-			l.results.Add(iconLine(levelIcon(levelNone), wrapped(d.name+": no safe server, so the password was not sent.")))
+			box.Add(iconLine(levelIcon(levelNone), wrapped(d.name+unsent)))
 			continue
 		}
 		words, lv := loginWords(&d.s.Login)
-		l.results.Add(iconLine(levelIcon(lv), wrapped(fmt.Sprintf("%s (%s %s): %s", d.name, protocolWords(d.s.Protocol), d.s.Host, words))))
+		box.Add(iconLine(levelIcon(lv), wrapped(fmt.Sprintf("%s (%s %s): %s", d.name, protocolWords(d.s.Protocol), d.s.Host, words))))
 	}
-	l.r.setStatus("Password check done.")
 }

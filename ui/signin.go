@@ -147,19 +147,6 @@ func (o *oauthDialog) onChecked(rep *detect.Report, err error) {
 		o.problem.Show()
 		return
 	}
-	o.r.s.rep = rep
-	o.r.onReportChanged()
-	o.results.RemoveAll()
-	in, out := rep.Recommended()
-	for _, d := range []struct {
-		name string
-		s    *detect.Server
-	}{{"Incoming", in}, {"Outgoing", out}} {
-		if d.s == nil {
-			continue
-		}
-		words, lv := loginWords(&d.s.Login)
-		o.results.Add(iconLine(levelIcon(lv), wrapped(fmt.Sprintf("%s (%s %s): %s", d.name, protocolWords(d.s.Protocol), d.s.Host, words))))
-	}
+	o.r.showOutcome(o.results, rep, ": no safe server, so nothing was sent.")
 	o.r.setStatus("Sign-in check done.")
 }

@@ -44,27 +44,7 @@ func (l *lineConn) imapLogin(tag string, caps []string) *failure {
 
 func (l *lineConn) imapAuthenticatePlain(tag string, initial bool) *failure {
 	a := l.p.login
-	resp := saslPlain(a.user, a.pass)
-	if initial {
-		if f := l.sendSecret(tag+" AUTHENTICATE PLAIN "+resp, tag+" AUTHENTICATE PLAIN "+redacted); f != nil {
-			return f
-		}
-	} else {
-		if f := l.send(tag + " AUTHENTICATE PLAIN"); f != nil {
-			return f
-		}
-		line, cont, f := l.imapNext(tag, "AUTHENTICATE")
-		if f != nil {
-			return f
-		}
-		if !cont {
-			return l.imapAuthResult(line)
-		}
-		if f := l.sendSecret(resp, redacted); f != nil {
-			return f
-		}
-	}
-	line, cont, f := l.imapNext(tag, "AUTHENTICATE")
+	line, cont, f := l.imapStartSASL(tag, "PLAIN", saslPlain(a.user, a.pass), initial)
 	if f != nil {
 		return f
 	}
@@ -72,6 +52,33 @@ func (l *lineConn) imapAuthenticatePlain(tag string, initial bool) *failure {
 		return l.saslCancel(func() *failure { _, _, f := l.imapNext(tag, "AUTHENTICATE"); return f })
 	}
 	return l.imapAuthResult(line)
+}
+
+// imapStartSASL sends AUTHENTICATE mech with the base64 initial response
+// resp (a credential): on the command line under SASL-IR (RFC 4959 §3;
+// IMAP4rev2 has it, RFC 9051 §6.2.2), else after the server's continuation
+// request. It returns the server's next answer: a continuation (cont) or
+// the tagged response, which may refuse the mechanism before anything
+// secret was sent.
+func (l *lineConn) imapStartSASL(tag, mech, resp string, inline bool) (line string, cont bool, f *failure) {
+	cmd := tag + " AUTHENTICATE " + mech
+	if inline {
+		if f := l.sendSecret(cmd+" "+resp, cmd+" "+redacted); f != nil {
+			return "", false, f
+		}
+		return l.imapNext(tag, "AUTHENTICATE")
+	}
+	if f := l.send(cmd); f != nil {
+		return "", false, f
+	}
+	line, cont, f = l.imapNext(tag, "AUTHENTICATE")
+	if f != nil || !cont {
+		return line, false, f
+	}
+	if f := l.sendSecret(resp, redacted); f != nil {
+		return "", false, f
+	}
+	return l.imapNext(tag, "AUTHENTICATE")
 }
 
 // imapLoginCommand sends LOGIN with the user name and password as quoted

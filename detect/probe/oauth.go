@@ -107,27 +107,7 @@ func (l *lineConn) imapOAuth(tag string, caps []string) *failure {
 		return f
 	}
 	a.mech = "AUTHENTICATE " + mech
-	cmd := tag + " AUTHENTICATE " + mech
-	if hasFold(caps, "SASL-IR") || hasFold(caps, "IMAP4rev2") {
-		if f := l.sendSecret(cmd+" "+ir, cmd+" "+redacted); f != nil {
-			return f
-		}
-	} else {
-		if f := l.send(cmd); f != nil {
-			return f
-		}
-		line, cont, f := l.imapNext(tag, "AUTHENTICATE")
-		if f != nil {
-			return f
-		}
-		if !cont {
-			return l.imapAuthResult(line)
-		}
-		if f := l.sendSecret(ir, redacted); f != nil {
-			return f
-		}
-	}
-	line, cont, f := l.imapNext(tag, "AUTHENTICATE")
+	line, cont, f := l.imapStartSASL(tag, mech, ir, hasFold(caps, "SASL-IR") || hasFold(caps, "IMAP4rev2"))
 	if f != nil {
 		return f
 	}
