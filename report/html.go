@@ -349,7 +349,7 @@ func servers(list []detect.Server, prefix string, anchors map[string]string) []s
 			Security:     securityWords(s.Security),
 			RawSecurity:  string(s.Security),
 			Username:     s.Username,
-			Auth:         passwordWords(s.Auth),
+			Auth:         passwordWords(s),
 			Trust:        string(s.Trust),
 			Status:       serverMark(s),
 			Probe:        probeMark(s.Probe.Status),
@@ -441,7 +441,17 @@ func securityWords(s autoconfig.Security) string { return s.Label() }
 // passwordWords names the authentication of a server the way mail clients'
 // settings do, after the first, preferred, method; no method means a normal
 // password.
-func passwordWords(a []autoconfig.Auth) string { return autoconfig.AuthLabel(a) }
+// passwordWords says what the user types as the password, or that the
+// provider signs in on its web page instead (detect.Signin).
+func passwordWords(s *detect.Server) string {
+	switch s.Signin {
+	case detect.SigninOAuth2:
+		return "not used: you sign in on the provider's web page (OAuth2)"
+	case detect.SigninPasswordOrOAuth2:
+		return autoconfig.AuthPasswordCleartext.Label() + ", or the provider's web page (OAuth2)"
+	}
+	return autoconfig.AuthLabel(s.Auth)
+}
 
 func protocolWords(p autoconfig.Protocol) string {
 	switch p {

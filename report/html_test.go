@@ -480,7 +480,10 @@ func TestWords(t *testing.T) {
 			t.Errorf("securityWords(%q) = %q, want %q", sec, got, want)
 		}
 	}
-	if got := passwordWords(nil); got != "Normal password" {
-		t.Errorf("passwordWords(nil) = %q", got)
+	if got := passwordWords(&detect.Server{}); got != "Normal password" {
+		t.Errorf("passwordWords(no methods) = %q", got)
+	}
+	if got := passwordWords(&detect.Server{Auth: []autoconfig.Auth{autoconfig.AuthOAuth2}, Signin: detect.SigninOAuth2}); strings.Contains(got, "Normal") || !strings.Contains(got, "web page (OAuth2)") {
+		t.Errorf("passwordWords(OAuth2 only) = %q, want the provider's web page", got)
 	}
 }
