@@ -3,15 +3,20 @@ package detect_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
+
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/internal/lab"
+	"github.com/mailsetup/mailsetup/internal/xoauth2"
 	"github.com/mailsetup/mailsetup/oauth"
 )
 
@@ -75,9 +80,23 @@ func TestOAuth2EndToEnd(t *testing.T) {
 		}
 	}
 	blob, _ := json.Marshal(rep)
-	for where, text := range map[string]string{"JSON report": string(blob), "log": logBuf.String()} {
-		if strings.Contains(text, token) {
-			t.Errorf("the token appears in the %s", where)
+	// The token itself, and the base64 SASL messages that carry it.
+	b64 := base64.StdEncoding.EncodeToString
+	forms := []string{token, b64([]byte(token)), b64(xoauth2.Message(address, token))}
+	for _, s := range []*detect.Server{in, out} {
+		_, ir, _ := sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: address, Token: token, Host: s.Host, Port: s.Port}).Start()
+		forms = append(forms, b64(ir))
+		if !slices.ContainsFunc(s.Login.Transcript, func(l detect.TranscriptLine) bool {
+			return strings.Contains(l.Text, "AUTHENTICATE OAUTHBEARER") || strings.Contains(l.Text, "AUTH OAUTHBEARER")
+		}) {
+			t.Errorf("%s: the transcript does not show the OAUTHBEARER command: %+v", s.HostPort(), s.Login.Transcript)
+		}
+	}
+	for where, text := range map[string]string{"JSON report (transcripts included)": string(blob), "log": logBuf.String()} {
+		for _, f := range forms {
+			if strings.Contains(text, f) {
+				t.Errorf("the token appears in the %s (as %.12s...)", where, f)
+			}
 		}
 	}
 	// The only web requests carrying the token would be to the provider's
