@@ -149,7 +149,7 @@ func (l *lineConn) pop3OAuth() *failure {
 		if f != nil {
 			return f
 		}
-		if !strings.HasPrefix(line, "+") {
+		if !pop3Continue(line) {
 			return l.pop3AuthResult(line)
 		}
 		if f := l.sendSecret(ir, redacted); f != nil {
@@ -160,7 +160,7 @@ func (l *lineConn) pop3OAuth() *failure {
 	if f != nil {
 		return f
 	}
-	if !strings.HasPrefix(line, "+") {
+	if !pop3Continue(line) {
 		return l.pop3AuthResult(line)
 	}
 	resp, reason := oauthChallenge(mech, c, strings.TrimPrefix(strings.TrimPrefix(line, "+"), " "))
@@ -208,3 +208,7 @@ func (l *lineConn) smtpOAuth(tp *textproto.Reader) *failure {
 	}
 	return l.smtpAuthResult(code, msg)
 }
+
+// pop3Continue reports whether a POP3 line is a SASL continuation ("+ "
+// and a challenge, RFC 5034 §4), not "+OK".
+func pop3Continue(line string) bool { return line == "+" || strings.HasPrefix(line, "+ ") }

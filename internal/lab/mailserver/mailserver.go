@@ -113,6 +113,9 @@ type Config struct {
 	// OAuth2, when set, makes the server offer SASL OAUTHBEARER (RFC 7628)
 	// and XOAUTH2 and checks each bearer token with it: nil accepts.
 	OAuth2 func(username, token string) error
+	// OAuth2Mechanisms are the OAuth2 mechanisms offered, in order; nil
+	// means OAUTHBEARER and XOAUTH2.
+	OAuth2Mechanisms []string
 	// NoPassword offers no password mechanism at all, as providers that
 	// sign in only with OAuth2 do: no AUTH=PLAIN and LOGIN refused (IMAP),
 	// no USER nor SASL PLAIN (POP3), no AUTH PLAIN or LOGIN (SMTP). A

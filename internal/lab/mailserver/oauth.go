@@ -1,6 +1,8 @@
 package mailserver
 
 import (
+	"slices"
+
 	"github.com/emersion/go-sasl"
 
 	"github.com/mailsetup/mailsetup/internal/xoauth2"
@@ -20,9 +22,16 @@ func (s *Server) mechanisms(password ...string) []string {
 		m = append(m, password...)
 	}
 	if s.cfg.OAuth2 != nil {
-		m = append(m, sasl.OAuthBearer, xoauth2.Mechanism)
+		m = append(m, s.oauthMechanisms()...)
 	}
 	return m
+}
+
+func (s *Server) oauthMechanisms() []string {
+	if s.cfg.OAuth2Mechanisms != nil {
+		return s.cfg.OAuth2Mechanisms
+	}
+	return []string{sasl.OAuthBearer, xoauth2.Mechanism}
 }
 
 // oauthServer returns the SASL server of an OAuth2 mechanism, or nil when
@@ -30,7 +39,7 @@ func (s *Server) mechanisms(password ...string) []string {
 // ends the exchange with, in the protocol's terms; ok is called with the
 // user name when a token is accepted, and may refuse it.
 func (s *Server) oauthServer(mech string, isTLS bool, refused error, ok func(user string) error) sasl.Server {
-	if s.cfg.OAuth2 == nil {
+	if s.cfg.OAuth2 == nil || !slices.Contains(s.oauthMechanisms(), mech) {
 		return nil
 	}
 	switch mech {
