@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -176,6 +177,12 @@ func (t *exportTab) onSave(f FormatInfo) {
 	data, err := export.Write(rep, f.Format, &export.Options{Name: t.r.s.name, Signer: t.signer, QRSize: qrSize, Generated: time.Now()})
 	if err != nil {
 		t.r.u.showDialog(dialog.NewInformation("Cannot export", exportError(err), t.r.u.win))
+		return
+	}
+	if notes := export.Notes(rep, f.Format); len(notes) > 0 {
+		d := dialog.NewInformation("About this file", strings.Join(notes, " "), t.r.u.win)
+		d.SetOnClosed(func() { t.r.saveFile(export.FileName(rep, f.Format), f.Ext, data) })
+		t.r.u.showDialog(d)
 		return
 	}
 	t.r.saveFile(export.FileName(rep, f.Format), f.Ext, data)

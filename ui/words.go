@@ -10,6 +10,7 @@ import (
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/detect/probe"
+	"github.com/mailsetup/mailsetup/export"
 )
 
 // This file turns the engine's codes into the words a person reads. It
@@ -287,6 +288,7 @@ var errorWords = []struct {
 	{detect.ErrNoPassword, "Enter the password first."},
 	{autoconfig.ErrUnsignedPassword, "A password can go only into a signed profile: choose a signing identity, or leave the password out."},
 	{autoconfig.ErrSigner, "The signing identity cannot be used: it needs a certificate and its private key."},
+	{export.ErrAppleOAuth2, export.AppleOAuth2Message},
 	{autoconfig.ErrAppleUnsupported, "These settings cannot be expressed in an Apple profile."},
 	{autoconfig.ErrExportUnsupported, "These settings cannot be written in this format."},
 	{autoconfig.ErrExportMissing, "There is no verified server to export."},
