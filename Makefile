@@ -59,6 +59,12 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzReadAutodiscover$$' -fuzztime $(FUZZTIME) ./autoconfig/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAddress$$' -fuzztime $(FUZZTIME) ./detect/
 	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./detect/dnssec/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadOAuth2$$' -fuzztime $(FUZZTIME) ./autoconfig/
+	$(GO) test -run '^$$' -fuzz '^FuzzOAuthReason$$' -fuzztime $(FUZZTIME) ./detect/probe/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseMetadata$$' -fuzztime $(FUZZTIME) ./oauth/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseRegistration$$' -fuzztime $(FUZZTIME) ./oauth/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseError$$' -fuzztime $(FUZZTIME) ./internal/xoauth2/
+	$(GO) test -run '^$$' -fuzz '^FuzzServer$$' -fuzztime $(FUZZTIME) ./internal/xoauth2/
 
 ## deps: what a fresh Debian machine lacks (gcc for -race; module download)
 deps:
