@@ -147,6 +147,9 @@ func TestOAuth2TokenOnlyToConfiguredHosts(t *testing.T) {
 		}},
 		{"no endpoints (a server from another source)", func(s *detect.Server) { s.OAuth2 = nil }},
 		{"plaintext", func(s *detect.Server) { s.Security = autoconfig.Plain }},
+		{"a guessed host nobody confirmed", func(s *detect.Server) {
+			s.Trust, s.Sources = detect.TrustGuess, []detect.SourceName{detect.SourceGuess}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := startLab(t, lab.Options{})
