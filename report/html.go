@@ -319,7 +319,7 @@ func newSetting(dir string, s *detect.Server, views []server, n int) setting {
 	}
 	st.Login = v.Login
 	switch s.Login.Status {
-	case detect.LoginOK:
+	case detect.LoginOK, detect.LoginOAuth2OK:
 		st.LoginDetail = "as " + s.Login.Username
 		if s.Login.Mechanism != "" {
 			st.LoginDetail += " (" + s.Login.Mechanism + ")"
@@ -591,6 +591,12 @@ func loginMark(status string) mark {
 		return mark{"bad", "✖", "Could not be checked"}
 	case detect.LoginNotTried, "":
 		return mark{"muted", "–", "Not tried"}
+	case detect.LoginNotPossible:
+		return mark{"warn", "⚠", "Not possible with a password"}
+	case detect.LoginOAuth2OK:
+		return mark{"ok", "✔", "Works with OAuth2"}
+	case detect.LoginOAuth2Failed:
+		return mark{"bad", "✖", "Failed with OAuth2"}
 	default:
 		return mark{"muted", "?", status}
 	}
