@@ -181,9 +181,9 @@ func printServer(w io.Writer, title string, s *detect.Server, list []detect.Serv
 	case detect.LoginNotPossible:
 		fmt.Fprintf(tw, "  Login:\tnot possible with a password. %s\n", l.Error)
 	case detect.LoginOAuth2OK:
-		fmt.Fprintf(tw, "  Sign-in:\tworks with OAuth2, as %s (%s)\n", l.Username, l.Mechanism)
+		fmt.Fprintf(tw, "  Sign-in check:\tworks with OAuth2, as %s (%s)\n", l.Username, l.Mechanism)
 	case detect.LoginOAuth2Failed:
-		fmt.Fprintf(tw, "  Sign-in:\tFAILED with OAuth2: %s\n", l.Error)
+		fmt.Fprintf(tw, "  Sign-in check:\tFAILED with OAuth2: %s\n", l.Error)
 	}
 	tw.Flush()
 }
