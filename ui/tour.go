@@ -217,6 +217,27 @@ func (t *tour) run() error {
 		},
 		func() error { return t.demo("oauth.test", "") },
 		func() error { return t.shot("09c-result-oauth2") },
+		func() error {
+			var o *oauthDialog
+			t.ui(func() {
+				t.u.result.onOAuth()
+				o = t.u.result.lastOAuth
+				o.onStart()
+			})
+			for range 200 { // the demo world answers slowly on purpose
+				n := 0
+				t.ui(func() { n = len(o.results.Objects) })
+				if n > 0 {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if err := t.shot("09d-oauth2-signin-check"); err != nil {
+				return err
+			}
+			t.ui(func() { o.d.Hide() })
+			return nil
+		},
 		func() error { return t.demo("nostarttls.test", "") },
 		func() error { return t.shot("10-result-danger") },
 		func() error { t.theme(AppearanceDark); return t.shot("11-result-danger-dark") },
