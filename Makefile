@@ -40,6 +40,7 @@ test: deps vet
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags screenshots ./ui/ ./cmd/mailsetup/
+	$(GO) vet -tags mangen ./cmd/mailprobe/
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
