@@ -39,10 +39,11 @@ dist-check:
 	@./scripts/install-deps dist-check
 	./scripts/dist-check
 
-## dist-wine: mailprobe.exe of ./dist under Wine (make dist first)
+## dist-wine: mailprobe.exe of $(DIST) under Wine (make dist first)
+DIST ?= dist
 dist-wine:
 	@./scripts/install-deps wine
-	./scripts/dist-wine dist
+	./scripts/dist-wine $(DIST)
 
 ## test: vet, then every test (lab scenarios, CLI end to end, ISPDB corpus,
 ## fuzz seeds, EAST, exports) with the race detector
