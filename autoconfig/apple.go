@@ -20,6 +20,8 @@ import (
 	"unicode"
 
 	"howett.net/plist"
+
+	"github.com/mailsetup/mailsetup/internal/version"
 )
 
 // AppleContentType is the media type to serve a .mobileconfig file with,
@@ -427,6 +429,10 @@ func appleDescription(cfg *Config, acct Account, in, out Server, password bool) 
 	if password {
 		b.WriteString(" The password is included: delete this file once the profile is installed.")
 	}
+	// A property list has no place for comments that survives signing and
+	// installation: the description, which the Detail screen shows, names
+	// the generator.
+	fmt.Fprintf(&b, " Made with %s.", version.Generator())
 	return b.String()
 }
 

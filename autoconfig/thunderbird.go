@@ -3,6 +3,7 @@ package autoconfig
 import (
 	"bytes"
 	"fmt"
+	"github.com/mailsetup/mailsetup/internal/version"
 	"io"
 	"net/url"
 	"strconv"
@@ -99,6 +100,9 @@ var thunderbirdAuthMethod = map[Auth]int{
 // saved everything to prefs.js), or it undoes later changes to those lists at
 // each start. The header comment says so.
 //
+// The header comment's first line names the generator and its release
+// (package internal/version).
+//
 // No password is ever written: Thunderbird asks at the first login and keeps
 // it in its password manager.
 //
@@ -116,8 +120,9 @@ func WriteThunderbirdPrefs(w io.Writer, cfg *Config, acct Account, opts *PrefsOp
 	return nil
 }
 
-// prefsHeader opens every user.js; no user data goes into comments.
-const prefsHeader = `// user.js written by Mailsetup: it adds one mail account to this profile.
+// prefsHeader opens every user.js, after a first line that names the
+// generator and its release; no user data goes into comments.
+const prefsHeader = `// It adds one mail account to this profile.
 //
 // Thunderbird reads user.js at every start, after prefs.js, and the values
 // here replace those of prefs.js. mail.accountmanager.accounts and
@@ -190,6 +195,7 @@ func buildThunderbirdPrefs(b *bytes.Buffer, cfg *Config, acct Account, opts *Pre
 	}
 
 	p := prefsWriter{b: b}
+	b.WriteString("// user.js written by " + version.Generator() + " (" + version.URL + ").\n")
 	b.WriteString(prefsHeader)
 	b.WriteString("\n")
 	a := "mail.account." + accountKey + "."

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect/probe"
+	"github.com/mailsetup/mailsetup/internal/version"
 )
 
 // ranked returns the candidates of one direction, best first. Deferred
@@ -174,6 +175,7 @@ func probeReport(res probe.Result) ProbeReport {
 func (r *run) report() *Report {
 	rep := &Report{
 		Version:       ReportVersion,
+		Generator:     &Generator{Name: "mailsetup", Version: version.String()},
 		Address:       r.addr.String(),
 		Domain:        r.addr.Domain,
 		DomainUnicode: r.addr.DomainUnicode,

@@ -258,12 +258,15 @@ type Warning struct {
 // Report is the result of a detection: what every front end and exporter
 // reads. Its JSON form is the contract documented in the README.
 type Report struct {
-	Version       int     `json:"version"`
-	Address       string  `json:"address"`
-	Domain        string  `json:"domain"`
-	DomainUnicode string  `json:"domain_unicode,omitempty"`
-	ElapsedMS     int64   `json:"elapsed_ms"`
-	Verdict       Verdict `json:"verdict"`
+	Version int `json:"version"`
+	// Generator names the program and release that made the report; nil
+	// in a report saved before it existed (added within version 2).
+	Generator     *Generator `json:"generator,omitempty"`
+	Address       string     `json:"address"`
+	Domain        string     `json:"domain"`
+	DomainUnicode string     `json:"domain_unicode,omitempty"`
+	ElapsedMS     int64      `json:"elapsed_ms"`
+	Verdict       Verdict    `json:"verdict"`
 	// IncomingVerdict and OutgoingVerdict judge each direction, with
 	// IncomingReason and OutgoingReason saying why in one sentence; Reason
 	// says why of Verdict. They are decided by the engine (see [Judge]); the
@@ -282,6 +285,14 @@ type Report struct {
 	Incoming []Server       `json:"incoming"`
 	Outgoing []Server       `json:"outgoing"`
 	Warnings []Warning      `json:"warnings"`
+}
+
+// Generator names the program that made a [Report]: its name
+// ("mailsetup", for the app and mailprobe alike, which share the engine) and
+// its release (package internal/version).
+type Generator struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
 }
 
 // Recommended returns the recommended incoming and outgoing servers, nil

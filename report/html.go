@@ -25,6 +25,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/internal/version"
 )
 
 // HTMLOptions tunes [WriteHTML]. A nil *HTMLOptions means the zero value.
@@ -42,6 +43,10 @@ var pageSource string
 var pageTemplate = template.Must(template.New("page").Parse(pageSource))
 
 // WriteHTML writes r as a self-contained HTML page (UTF-8) to w.
+//
+// The page names its generator and release (package internal/version) in
+// a generator meta element and in its footer, and the report's own
+// generator too when the detection was made by another release.
 //
 // The page is rendered in full before anything is written, so a failure
 // leaves w untouched; the error is then the template's or w's.
@@ -72,6 +77,8 @@ type page struct {
 	DNSSEC        mark
 	Generated     string
 	Version       int
+	Generator     string // the writer of the page: "Mailsetup v1.2.3"
+	Detector      string // the report's generator, when another release
 	ElapsedMS     int64
 	Verdict       mark
 	VerdictText   string
@@ -212,6 +219,7 @@ func newPage(r *detect.Report, opts *HTMLOptions) *page {
 		Address:   r.Address,
 		Domain:    r.Domain,
 		Version:   r.Version,
+		Generator: version.Generator(),
 		ElapsedMS: r.ElapsedMS,
 		DNSSEC:    dnssecMark(r.DNSSEC),
 	}
@@ -223,6 +231,9 @@ func newPage(r *detect.Report, opts *HTMLOptions) *page {
 	}
 	if r.DomainUnicode != r.Domain {
 		p.DomainUnicode = r.DomainUnicode
+	}
+	if g := r.Generator; g != nil && (g.Name != "mailsetup" || g.Version != version.String()) {
+		p.Detector = g.Name + " " + g.Version
 	}
 	if !opts.Generated.IsZero() {
 		p.Generated = opts.Generated.Format("2006-01-02 15:04:05 MST")

@@ -230,7 +230,7 @@ func TestContent(t *testing.T) {
 			"✔ No warnings.",
 			"DNSSEC ✔ secure",
 			"Encrypted password",
-			fmt.Sprintf("format version %d. Detection took 412 ms.", detect.ReportVersion),
+			fmt.Sprintf("format version %d, written by Mailsetup %s. Detection took 412 ms.", detect.ReportVersion, testVersion),
 			"C: A1 AUTHENTICATE PLAIN [redacted]",
 			"S: A1 OK authenticated",
 			"-- connected to",

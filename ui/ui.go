@@ -79,6 +79,7 @@ func New(a fyne.App, cfg Config) *UI {
 	u.win = a.NewWindow("Mailsetup")
 	u.win.Resize(fyne.NewSize(960, 720))
 	u.win.SetMaster()
+	u.win.SetMainMenu(u.mainMenu())
 	u.win.SetOnClosed(u.Close)
 	u.win.Canvas().SetOnTypedKey(u.onKey)
 	u.settings = newSettingsPanel(u)

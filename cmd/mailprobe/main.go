@@ -5,6 +5,8 @@
 //	mailprobe detect alice@example.org
 //	mailprobe detect --json alice@example.org
 //	mailprobe demo
+//	mailprobe --version
+//	mailprobe completion bash|zsh|fish|powershell
 //
 // Exit codes: 0 verified settings found, 1 found with danger warnings,
 // 2 nothing usable, 64 usage error.
@@ -19,6 +21,8 @@ import (
 	"os/signal"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mailsetup/mailsetup/internal/version"
 )
 
 // Exit codes (DESIGN.md).
@@ -72,10 +76,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 }
 
+// devCommands adds development helpers to the command tree, in builds with
+// their build tag only (man.go: the man page generator, tag mangen); the
+// product binary has none.
+var devCommands []func(root *cobra.Command) *cobra.Command
+
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "mailprobe",
-		Short:         "Find, verify and explain the mail settings of an email address",
+		Use:   "mailprobe",
+		Short: "Find, verify and explain the mail settings of an email address",
+		// --version prints "mailprobe v1.2.3" (package internal/version).
+		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// An unknown command is a usage error (exit 64), not cobra's plain
@@ -94,5 +105,9 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDetectCmd(), newDemoCmd(), newExportCmd(), newRecordsCmd(), newDNSSECCmd())
 	root.AddCommand(newBatchCmd())
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
+	for _, f := range devCommands {
+		root.AddCommand(f(root))
+	}
 	return root
 }
