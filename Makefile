@@ -5,7 +5,7 @@ GO      ?= go
 GOFLAGS ?=
 export GOFLAGS
 
-.PHONY: run test bench deps fuzz vet build screenshots demo
+.PHONY: run test bench deps fuzz vet build screenshots demo dist dist-check dist-wine
 
 ## run: start the desktop app (needs a display; "Try the demo" works offline)
 run:
@@ -26,6 +26,25 @@ build: deps
 	CGO_ENABLED=0 $(GO) build -o bin/mailprobe ./cmd/mailprobe
 	$(GO) build -o bin/mailsetup ./cmd/mailsetup
 
+## dist: the release artefacts into ./dist: mailprobe for six OS/arch
+## (.tar.gz/.zip with README, LICENSE, completions), the Linux app
+## (fyne package), the .deb, the Windows app (mingw-w64), SHA256SUMS
+dist:
+	@./scripts/install-deps dist
+	./scripts/dist dist
+
+## dist-check: make dist from a clean copy of the tree, then check every
+## artefact, install the .deb and start what it installed (Xvfb), remove it
+dist-check:
+	@./scripts/install-deps dist-check
+	./scripts/dist-check
+
+## dist-wine: mailprobe.exe of $(DIST) under Wine (make dist first)
+DIST ?= dist
+dist-wine:
+	@./scripts/install-deps wine
+	./scripts/dist-wine $(DIST)
+
 ## test: vet, then every test (lab scenarios, CLI end to end, ISPDB corpus,
 ## fuzz seeds, EAST, exports) with the race detector
 # The suites that start real daemons or a 963-domain world run one package
@@ -40,6 +59,7 @@ test: deps vet
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags screenshots ./ui/ ./cmd/mailsetup/
+	$(GO) vet -tags mangen ./cmd/mailprobe/
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
@@ -59,6 +79,12 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzReadAutodiscover$$' -fuzztime $(FUZZTIME) ./autoconfig/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAddress$$' -fuzztime $(FUZZTIME) ./detect/
 	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./detect/dnssec/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadOAuth2$$' -fuzztime $(FUZZTIME) ./autoconfig/
+	$(GO) test -run '^$$' -fuzz '^FuzzOAuthReason$$' -fuzztime $(FUZZTIME) ./detect/probe/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseMetadata$$' -fuzztime $(FUZZTIME) ./oauth/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseRegistration$$' -fuzztime $(FUZZTIME) ./oauth/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseError$$' -fuzztime $(FUZZTIME) ./internal/xoauth2/
+	$(GO) test -run '^$$' -fuzz '^FuzzServer$$' -fuzztime $(FUZZTIME) ./internal/xoauth2/
 
 ## deps: what a fresh Debian machine lacks (gcc for -race; module download)
 deps:

@@ -22,6 +22,8 @@ import (
 	"unicode"
 
 	"howett.net/plist"
+
+	"github.com/mailsetup/mailsetup/internal/version"
 )
 
 // AppleContentType is the media type to serve a .mobileconfig file with,
@@ -432,6 +434,10 @@ func appleDescription(p *i18n.Printer, cfg *Config, acct Account, in, out Server
 	if password {
 		d += " " + p.T("apple.password-included")
 	}
+	// A property list has no place for comments that survives signing and
+	// installation: the description, which the Detail screen shows, names
+	// the generator.
+	d += " " + p.T("apple.made-with", "Generator", version.Generator())
 	return d
 }
 

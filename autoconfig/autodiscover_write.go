@@ -35,6 +35,8 @@ import (
 // off with SMTPLast on. A server with none of these (OAuth2 or a TLS client
 // certificate only) makes the call fail with [ErrExportUnsupported].
 //
+// A comment after the XML declaration names the generator and its release.
+//
 // Placeholders are written as they are. Thunderbird and ReadAutodiscover
 // fill them, Outlook does not: a response for Outlook should be written from
 // a Config read with the user's Vars.
@@ -132,6 +134,7 @@ func buildAutodiscover(b *bytes.Buffer, cfg *Config) error {
 	}
 
 	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n")
+	b.WriteString(generatorComment())
 	b.WriteString(`<Autodiscover xmlns="` + AutodiscoverNS + `">` + "\n")
 	b.WriteString(`  <Response xmlns="` + AutodiscoverOutlookNS + `">` + "\n")
 	b.WriteString("    <Account>\n")

@@ -83,6 +83,12 @@ type Server struct {
 	// jmap, ...), as the source gave it with placeholders substituted; empty
 	// for IMAP, POP3 and SMTP.
 	URL string
+	// OAuth2 is the config's <oAuth2> element when the server lists the
+	// OAuth2 authentication; nil otherwise. Shared by the config's servers.
+	OAuth2 *OAuth2
+	// Help are the provider's help pages (see [Link]); shared by the
+	// config's servers.
+	Help []Link
 }
 
 // Incoming reports whether the server receives mail for the user (IMAP, POP3
@@ -98,8 +104,13 @@ type Config struct {
 	Domains     []string
 	DisplayName string
 	ShortName   string
-	Incoming    []Server
-	Outgoing    []Server
+	// OAuth2 is the <oAuth2> element: where the user signs in when a server
+	// lists the OAuth2 authentication; nil when the document has none.
+	OAuth2 *OAuth2
+	// Help are the provider's help pages (<documentation>, <enable>).
+	Help     []Link
+	Incoming []Server
+	Outgoing []Server
 	// Problems lists, in document order, what a reader rejected or dropped
 	// and why (a server with an invalid port, an unsupported socketType, a
 	// malformed domain, ...). The servers that remain are valid; Problems

@@ -88,6 +88,15 @@ func ReadMozilla(r io.Reader, v Vars) (*Config, error) {
 	if mail == 0 {
 		return nil, noServers(fmt.Sprintf("emailProvider %q", clip(c.ID, 64)), c.Problems)
 	}
+	// The draft puts <oAuth2> under clientConfig; some files of the ISP
+	// database put it under emailProvider.
+	for _, parent := range []*xnode{root, ep} {
+		if n := parent.child("oAuth2"); n != nil && c.OAuth2 == nil {
+			c.OAuth2 = c.readOAuth2(n)
+		}
+	}
+	c.Help = c.readHelp(ep, root)
+	c.attachSignIn()
 	return c, nil
 }
 

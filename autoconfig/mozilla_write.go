@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/mailsetup/mailsetup/internal/version"
 	"io"
 	"strconv"
 	"strings"
@@ -17,7 +18,8 @@ import (
 // "Configuration location for single domain") and
 // Thunderbird, Evolution, KMail, K-9 Mail and FairEmail read.
 //
-// It writes the emailProvider id (the first domain when cfg.ID is empty),
+// A comment after the XML declaration names the generator and its release
+// (package internal/version). It writes the emailProvider id (the first domain when cfg.ID is empty),
 // every domain, displayName and displayShortName when set, then the incoming
 // and outgoing servers in their order. A mail server (IMAP, POP3, SMTP) gets
 // hostname, port, socketType ("plain", "SSL" or "STARTTLS"), every
@@ -93,6 +95,10 @@ func buildMozilla(b *bytes.Buffer, cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	oauth, err := exportOAuth2(cfg, in, out)
+	if err != nil {
+		return err
+	}
 	if !hasProtocol(in, IMAP, POP3) {
 		return fmt.Errorf("%w: no IMAP or POP3 incoming server (Thunderbird needs one)", ErrExportMissing)
 	}
@@ -101,7 +107,8 @@ func buildMozilla(b *bytes.Buffer, cfg *Config) error {
 	}
 
 	b.WriteString(xml.Header[:len(xml.Header)-1]) // <?xml version="1.0" encoding="UTF-8"?>
-	b.WriteString("\n<clientConfig version=\"1.1\">\n")
+	b.WriteString("\n" + generatorComment())
+	b.WriteString("<clientConfig version=\"1.1\">\n")
 	b.WriteString("  <emailProvider id=\"" + xmlEscape(id) + "\">\n")
 	for _, d := range domains {
 		xmlElement(b, 4, "domain", d)
@@ -118,7 +125,15 @@ func buildMozilla(b *bytes.Buffer, cfg *Config) error {
 	for _, s := range out {
 		writeMozillaServer(b, "outgoingServer", s)
 	}
-	b.WriteString("  </emailProvider>\n</clientConfig>\n")
+	writeMozillaHelp(b, cfg.Help)
+	b.WriteString("  </emailProvider>\n")
+	// Kept when a server signs in with OAuth2: without it a client has no
+	// endpoints to open (draft-ietf-mailmaint-autoconfig, "OAuth2
+	// requirements").
+	if oauth != nil {
+		writeMozillaOAuth2(b, oauth)
+	}
+	b.WriteString("</clientConfig>\n")
 	return nil
 }
 
@@ -144,6 +159,13 @@ func writeMozillaServer(b *bytes.Buffer, elem string, s Server) {
 		xmlElement(b, 6, "url", s.URL)
 	}
 	b.WriteString("    </" + elem + ">\n")
+}
+
+// generatorComment is the XML comment that names the program and release
+// that wrote a document, on a line of its own. The version has no white
+// space (internal/version), so no "--" can come from it.
+func generatorComment() string {
+	return "<!-- Written by " + version.Generator() + " (" + version.URL + ") -->\n"
 }
 
 // xmlElement writes <name>text</name> on a line of its own.

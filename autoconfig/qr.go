@@ -2,11 +2,15 @@ package autoconfig
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"strings"
 
 	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/mailsetup/mailsetup/internal/version"
 )
 
 // The QR code of Thunderbird's "Export for Mobile" (Thunderbird desktop,
@@ -194,6 +198,8 @@ func qrAuthFor(s Server, where string) (int, error) {
 // keeps the modules large enough to scan from a screen. The bytes are
 // encoded as they are (UTF-8), as Thunderbird encodes them.
 //
+// A tEXt chunk "Software" names the generator and its release.
+//
 // Errors: [ErrExportInvalid] for an empty payload or a size below 1, and
 // the encoder's error for a payload too long for any QR code version.
 func QRPNG(payload []byte, size int) ([]byte, error) {
@@ -211,5 +217,28 @@ func QRPNG(payload []byte, size int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("autoconfig: QR code PNG: %w", err)
 	}
-	return png, nil
+	return pngWithSoftware(png, version.Generator())
+}
+
+// pngSignatureIHDR is the length of a PNG's signature and IHDR chunk, which
+// every PNG starts with (PNG spec §5.2, §11.2.2: IHDR is first, 13 bytes of
+// data plus length, type and CRC).
+const pngSignatureIHDR = 8 + 4 + 4 + 13 + 4
+
+// pngWithSoftware returns png with a tEXt chunk "Software" (PNG spec
+// §11.3.4.2, a predefined keyword: the program that made the image) after
+// its IHDR chunk, which is where the generator of a QR code is recorded.
+func pngWithSoftware(png []byte, software string) ([]byte, error) {
+	if len(png) < pngSignatureIHDR || string(png[12:16]) != "IHDR" {
+		return nil, fmt.Errorf("autoconfig: QR code PNG has no IHDR chunk first")
+	}
+	data := append([]byte("Software\x00"), software...)
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	chunk = append(chunk, "tEXt"...)
+	chunk = append(chunk, data...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	out := make([]byte, 0, len(png)+len(chunk))
+	out = append(out, png[:pngSignatureIHDR]...)
+	out = append(out, chunk...)
+	return append(out, png[pngSignatureIHDR:]...), nil
 }

@@ -3,7 +3,9 @@ package autoconfig
 import (
 	"bytes"
 	"fmt"
+	"github.com/mailsetup/mailsetup/internal/version"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -98,6 +100,9 @@ var thunderbirdAuthMethod = map[Auth]int{
 // saved everything to prefs.js), or it undoes later changes to those lists at
 // each start. The header comment says so.
 //
+// The header comment's first line names the generator and its release
+// (package internal/version).
+//
 // No password is ever written: Thunderbird asks at the first login and keeps
 // it in its password manager.
 //
@@ -115,8 +120,9 @@ func WriteThunderbirdPrefs(w io.Writer, cfg *Config, acct Account, opts *PrefsOp
 	return nil
 }
 
-// prefsHeader opens every user.js; no user data goes into comments.
-const prefsHeader = `// user.js written by Mailsetup: it adds one mail account to this profile.
+// prefsHeader opens every user.js, after a first line that names the
+// generator and its release; no user data goes into comments.
+const prefsHeader = `// It adds one mail account to this profile.
 //
 // Thunderbird reads user.js at every start, after prefs.js, and the values
 // here replace those of prefs.js. mail.accountmanager.accounts and
@@ -189,6 +195,7 @@ func buildThunderbirdPrefs(b *bytes.Buffer, cfg *Config, acct Account, opts *Pre
 	}
 
 	p := prefsWriter{b: b}
+	b.WriteString("// user.js written by " + version.Generator() + " (" + version.URL + ").\n")
 	b.WriteString(prefsHeader)
 	b.WriteString("\n")
 	a := "mail.account." + accountKey + "."
@@ -211,6 +218,7 @@ func buildThunderbirdPrefs(b *bytes.Buffer, cfg *Config, acct Account, opts *Pre
 	if in.Protocol == IMAP {
 		p.str(s+"trash_folder_name", "Trash")
 	}
+	thunderbirdOAuth2(p, s, in)
 	b.WriteString("\n")
 
 	id := "mail.identity." + idKey + "."
@@ -239,6 +247,7 @@ func buildThunderbirdPrefs(b *bytes.Buffer, cfg *Config, acct Account, opts *Pre
 		// CreateInBackend.sys.mjs sets the user name only with authentication.
 		p.str(o+"username", outUser)
 	}
+	thunderbirdOAuth2(p, o, out)
 	p.str(o+"description", v.Address)
 	b.WriteString("\n")
 
@@ -366,4 +375,22 @@ func jsString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// thunderbirdOAuth2 writes, for a server that signs in with OAuth2
+// (authMethod 10) and whose config names an issuer, the oauth2.issuer and
+// oauth2.scope prefs Thunderbird's OAuth2Module reads for a server it does
+// not know by host name.
+func thunderbirdOAuth2(p prefsWriter, prefix string, s Server) {
+	if s.Auth[0] != AuthOAuth2 || s.OAuth2 == nil || s.OAuth2.Issuer == "" || checkUsername(s.OAuth2.Issuer+s.OAuth2.Scope) != nil {
+		return
+	}
+	issuer := s.OAuth2.Issuer
+	if u, err := url.Parse(issuer); err == nil && u.Host != "" {
+		issuer = u.Host // Thunderbird's issuers are host names
+	}
+	p.str(prefix+"oauth2.issuer", issuer)
+	if s.OAuth2.Scope != "" {
+		p.str(prefix+"oauth2.scope", s.OAuth2.Scope)
+	}
 }

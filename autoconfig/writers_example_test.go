@@ -37,7 +37,7 @@ func ExampleWriteZone() {
 		fmt.Println(err)
 	}
 	// Output:
-	// ; Mail records for example.com, written by Mailsetup.
+	// ; Mail records for example.com, written by Mailsetup v1.2.3-test (https://github.com/mailsetup/mailsetup).
 	// ;
 	// ; SRV (RFC 6186, RFC 8314 section 5.1): the lowest priority is preferred,
 	// ; across services too (RFC 6186 section 3.4); target "." means the

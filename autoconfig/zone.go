@@ -9,6 +9,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/mailsetup/mailsetup/internal/version"
 )
 
 // ZoneOptions are the options of [WriteZone]. A nil *ZoneOptions is the zero
@@ -196,7 +198,7 @@ func buildZone(b *bytes.Buffer, domain string, cfg *Config, tlsa []TLSA, opts *Z
 	rr := func(owner, typ, data string) {
 		fmt.Fprintf(b, "%s\t%d\tIN\t%s\t%s\n", owner, secs, typ, data)
 	}
-	fmt.Fprintf(b, "; Mail records for %s, written by Mailsetup.\n", d)
+	fmt.Fprintf(b, "; Mail records for %s, written by %s (%s).\n", d, version.Generator(), version.URL)
 	b.WriteString(";\n")
 	b.WriteString("; SRV (RFC 6186, RFC 8314 section 5.1): the lowest priority is preferred,\n")
 	b.WriteString("; across services too (RFC 6186 section 3.4); target \".\" means the\n")

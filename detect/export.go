@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
@@ -169,12 +170,15 @@ func (r *Report) Config(opts *ConfigOptions) (*autoconfig.Config, error) {
 					user = "%EMAILLOCALPART%"
 				}
 			}
-			auth := s.Auth
-			if len(auth) == 0 {
-				auth = []autoconfig.Auth{autoconfig.AuthPasswordCleartext}
-			}
+			auth := signinAuth(&s)
 			out = append(out, autoconfig.Server{Protocol: s.Protocol, Hostname: s.Host, Port: s.Port,
-				Security: s.Security, Auth: auth, Username: user})
+				Security: s.Security, Auth: auth, Username: user, OAuth2: s.OAuth2, Help: s.Help})
+			if cfg.OAuth2 == nil && s.OAuth2 != nil && slices.Contains(auth, autoconfig.AuthOAuth2) {
+				cfg.OAuth2 = s.OAuth2 // written as <oAuth2> (draft "OAuth2 requirements")
+			}
+			if len(cfg.Help) == 0 {
+				cfg.Help = s.Help
+			}
 		}
 		return out, nil
 	}
@@ -189,6 +193,22 @@ func (r *Report) Config(opts *ConfigOptions) (*autoconfig.Config, error) {
 		return nil, ErrNothingVerified
 	}
 	return cfg, nil
+}
+
+// signinAuth is the authentication methods to export for s: its own, with
+// OAuth2 first when the server signs in with OAuth2 only; a password when
+// nothing is known.
+func signinAuth(s *Server) []autoconfig.Auth {
+	auth := slices.Clone(s.Auth)
+	switch {
+	case s.Signin == SigninOAuth2 && (len(auth) == 0 || auth[0] != autoconfig.AuthOAuth2):
+		auth = append([]autoconfig.Auth{autoconfig.AuthOAuth2}, slices.DeleteFunc(auth, func(a autoconfig.Auth) bool { return a == autoconfig.AuthOAuth2 })...)
+	case len(auth) == 0 && s.Signin == SigninPasswordOrOAuth2:
+		auth = []autoconfig.Auth{autoconfig.AuthPasswordCleartext, autoconfig.AuthOAuth2}
+	case len(auth) == 0:
+		auth = []autoconfig.Auth{autoconfig.AuthPasswordCleartext}
+	}
+	return auth
 }
 
 // Account is whom the report's settings are for.

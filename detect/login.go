@@ -18,6 +18,16 @@ const (
 	LoginFailed   = "failed"
 	LoginNotTried = "not-tried"
 	LoginError    = "error"
+	// LoginNotPossible: the server offers no mechanism for the credential
+	// (for a password: no password mechanism, as at providers that sign in
+	// with OAuth2). Nothing was sent; Error says, for people, how to sign
+	// in instead ([OAuth2Sentence]), never a protocol message.
+	LoginNotPossible = "not-possible"
+	// LoginOAuth2OK and LoginOAuth2Failed are the outcomes of the OAuth2
+	// check ([VerifyOAuth2]): the token was accepted, or refused (Error has
+	// the server's reason).
+	LoginOAuth2OK     = "oauth2-ok"
+	LoginOAuth2Failed = "oauth2-failed"
 )
 
 // ErrNoPassword is returned by [VerifyLogin] for an empty password.
@@ -56,6 +66,28 @@ func VerifyLogin(ctx context.Context, rep *Report, req LoginRequest, opts *Optio
 	if req.Password == "" {
 		return ErrNoPassword
 	}
+	return verify(ctx, rep, opts, req.Confirmed, func(s *Server, addr Address) (*probe.Credentials, *LoginReport) {
+		if s.Probe.Status == ProbeOK && !s.OffersPassword() {
+			// Point 5 of issue 13: say how to sign in, not the mechanics.
+			return nil, &LoginReport{Status: LoginNotPossible, Error: noPasswordSentence(s).Text(rep.printer())}
+		}
+		return &probe.Credentials{Usernames: loginUsers(s.Username, addr), Password: req.Password}, nil
+	}, func(s *Server, r probe.LoginResult) LoginReport {
+		l := loginReport(r)
+		if r.Status == probe.LoginNotPossible {
+			l.Error = noPasswordSentence(s).Text(rep.printer())
+		}
+		return l
+	})
+}
+
+// verify runs a login check on the recommended server of each direction
+// that passes the rules of [VerifyLogin]: creds gives the credentials to
+// send there (or the outcome, when none may be sent), and done turns the
+// probe's result into the report's. It fails only for unusable options or
+// a report whose address does not parse.
+func verify(ctx context.Context, rep *Report, opts *Options, confirmedHosts []string,
+	creds func(*Server, Address) (*probe.Credentials, *LoginReport), done func(*Server, probe.LoginResult) LoginReport) error {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return err
@@ -85,29 +117,37 @@ func VerifyLogin(ctx context.Context, rep *Report, req LoginRequest, opts *Optio
 				s.Login = LoginReport{Status: LoginNotTried, Error: o.Printer.T("login.not-recommended")}
 				continue
 			}
-			confirmed := isConfirmed(s.Host, req.Confirmed) || isConfirmed(s.Host, o.Confirmed)
+			confirmed := isConfirmed(s.Host, confirmedHosts) || isConfirmed(s.Host, o.Confirmed)
 			if NeedsConfirmation(s, addr.Domain) && !confirmed {
 				s.Login = LoginReport{Status: LoginNotTried,
 					Error: o.Printer.T("login.needs-confirmation", "Host", s.Host, "Trust", string(s.Trust))}
 				continue
 			}
+			c, outcome := creds(s, addr)
+			if outcome != nil {
+				s.Login = *outcome
+				continue
+			}
 			t := probeTarget(s, addr, confirmed)
-			users := loginUsers(s.Username, addr)
 			j := job{s, make(chan probe.LoginResult, 1)}
 			jobs = append(jobs, j)
 			po := probeOptions(o)
 			po.Timeout = perTry
 			go func() {
-				j.res <- probe.Login(ctx, t, probe.Credentials{Usernames: users, Password: req.Password}, po)
+				j.res <- probe.Login(ctx, t, *c, po)
 			}()
 		}
 	}
 	for _, j := range jobs {
-		r := <-j.res
-		j.s.Login = LoginReport{Status: string(r.Status), Username: r.Username, Mechanism: r.Mechanism,
-			Tried: r.Tried, Error: r.Error, ElapsedMS: r.Elapsed.Milliseconds(), Transcript: transcript(r.Transcript)}
+		j.s.Login = done(j.s, <-j.res)
 	}
 	return nil
+}
+
+// loginReport is the report's form of a login check.
+func loginReport(r probe.LoginResult) LoginReport {
+	return LoginReport{Status: string(r.Status), Username: r.Username, Mechanism: r.Mechanism,
+		Tried: r.Tried, Error: r.Error, ElapsedMS: r.Elapsed.Milliseconds(), Transcript: transcript(r.Transcript)}
 }
 
 // isConfirmed reports whether the user confirmed host.

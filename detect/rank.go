@@ -10,6 +10,7 @@ import (
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect/probe"
 	"github.com/mailsetup/mailsetup/i18n"
+	"github.com/mailsetup/mailsetup/internal/version"
 )
 
 // ranked returns the candidates of one direction, best first. Deferred
@@ -129,6 +130,7 @@ func (r *run) server(c *candidate) Server {
 		s.Probe = probeReport(c.result)
 		s.Probe.DANE, s.Probe.DANEDetail = c.dane.status, c.dane.reason
 	}
+	setSignin(&s, c)
 	return s
 }
 
@@ -174,6 +176,7 @@ func (r *run) report() *Report {
 	rep := &Report{
 		Version:       ReportVersion,
 		Lang:          string(r.o.Printer.Lang()),
+		Generator:     &Generator{Name: "mailsetup", Version: version.String()},
 		Address:       r.addr.String(),
 		Domain:        r.addr.Domain,
 		DomainUnicode: r.addr.DomainUnicode,

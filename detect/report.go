@@ -166,7 +166,10 @@ type AddrReport struct {
 // LoginReport is the outcome of the opt-in login check.
 type LoginReport struct {
 	// Status is "ok", "failed" (every user name was refused), "not-tried"
-	// (a rule kept the password back; Error says which) or "error".
+	// (a rule kept the password back; Error says which), "not-possible"
+	// (the server offers no password mechanism; Error says how to sign in
+	// instead), "error", or, for the OAuth2 check, "oauth2-ok" and
+	// "oauth2-failed" (Error has the server's reason).
 	Status string `json:"status"`
 	// Username is the user name that worked.
 	Username  string   `json:"username,omitempty"`
@@ -204,7 +207,16 @@ type Server struct {
 	Sources     []SourceName        `json:"sources"`
 	Trust       Trust               `json:"trust"`
 	Probe       ProbeReport         `json:"probe"`
-	Login       LoginReport         `json:"login"`
+	// Signin says how the user signs in here (see [Signin]), decided from
+	// Auth and the SASL mechanisms the probe saw (Probe.SASL).
+	Signin Signin `json:"signin"`
+	// OAuth2 is where the provider signs the user in (the config's
+	// <oAuth2> element), when the config that named the server has one.
+	OAuth2 *autoconfig.OAuth2 `json:"oauth2,omitempty"`
+	// Help are the provider's help pages from that config; an app-password
+	// page among them is marked.
+	Help  []autoconfig.Link `json:"help,omitempty"`
+	Login LoginReport       `json:"login"`
 }
 
 // HostPort returns "host:port".
@@ -258,12 +270,15 @@ type Report struct {
 	Version int `json:"version"`
 	// Lang is the language of the report's sentences (message, fix,
 	// reason): "en" or "fr". The codes are English in every language.
-	Lang          string  `json:"lang"`
-	Address       string  `json:"address"`
-	Domain        string  `json:"domain"`
-	DomainUnicode string  `json:"domain_unicode,omitempty"`
-	ElapsedMS     int64   `json:"elapsed_ms"`
-	Verdict       Verdict `json:"verdict"`
+	Lang string `json:"lang"`
+	// Generator names the program and release that made the report; nil
+	// in a report saved before it existed (added within version 2).
+	Generator     *Generator `json:"generator,omitempty"`
+	Address       string     `json:"address"`
+	Domain        string     `json:"domain"`
+	DomainUnicode string     `json:"domain_unicode,omitempty"`
+	ElapsedMS     int64      `json:"elapsed_ms"`
+	Verdict       Verdict    `json:"verdict"`
 	// IncomingVerdict and OutgoingVerdict judge each direction, with
 	// IncomingReason and OutgoingReason saying why in one sentence; Reason
 	// says why of Verdict. They are decided by the engine (see [Judge]); the
@@ -320,6 +335,14 @@ func (r *Report) Localize(p *i18n.Printer, confirmed []string) {
 		}
 	}
 	judge(r, confirmed)
+}
+
+// Generator names the program that made a [Report]: its name
+// ("mailsetup", for the app and mailprobe alike, which share the engine) and
+// its release (package internal/version).
+type Generator struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
 }
 
 // Recommended returns the recommended incoming and outgoing servers, nil

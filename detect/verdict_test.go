@@ -13,6 +13,7 @@ import (
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/detect/resolver"
 	"github.com/mailsetup/mailsetup/internal/lab"
+	"github.com/mailsetup/mailsetup/internal/version"
 )
 
 // TestDirectionVerdicts: the per-direction verdicts and the reason are
@@ -75,6 +76,14 @@ func TestDirectionVerdicts(t *testing.T) {
 	}
 	if v, reason := detect.JudgeReport(rep, []string{"mail.provider.test"}); v != detect.VerdictSecure || !strings.Contains(reason, "you confirmed") {
 		t.Errorf("JudgeReport(srvout.test, confirmed mail.provider.test) = %s (%s), want secure, saying it was confirmed", v, reason)
+	}
+	// Every report names its generator and release (an additive field of
+	// contract version 2).
+	if g := rep.Generator; g == nil || g.Name != "mailsetup" || g.Version != version.String() {
+		t.Errorf("Run(srvout.test).Generator = %+v, want mailsetup %s", g, version.String())
+	}
+	if b, _ := json.Marshal(rep); !strings.Contains(string(b), `"generator":{"name":"mailsetup","version":"`+version.String()+`"}`) {
+		t.Errorf("JSON report lacks the generator: %.200s", b)
 	}
 	if rep.Version != 2 || detect.ReportVersion != 2 {
 		t.Errorf("report version = %d, want 2 (dnssec changed meaning, verdict fields added)", rep.Version)

@@ -25,7 +25,43 @@ const (
 	WarnDANEMismatch           = "dane-mismatch"
 	WarnNoIncoming             = "no-incoming"
 	WarnNoOutgoing             = "no-outgoing"
+	// WarnOAuth2Required (info): the recommended server of a direction
+	// signs the user in on the provider's web page (OAuth2): it offers no
+	// password mechanism, or the config lists only OAuth2.
+	WarnOAuth2Required = "oauth2-required"
 )
+
+// OAuth2Sentence says, for people, how they sign in to a provider that uses
+// OAuth2, with its app-password page when there is one, in English; see
+// [OAuth2Message] for the other languages.
+func OAuth2Sentence(appPasswordURL string) string { return OAuth2Message(appPasswordURL).Text(nil) }
+
+// OAuth2Message is [OAuth2Sentence] as a catalogue message, said in any
+// language. The report's oauth2-required warning, the login check's
+// "not-possible" answer and the front ends all use it.
+func OAuth2Message(appPasswordURL string) i18n.Msg {
+	if appPasswordURL != "" {
+		return i18n.M("warn.oauth2-required.message-url", "URL", appPasswordURL)
+	}
+	return i18n.M("warn.oauth2-required.message")
+}
+
+// noPasswordSentence answers a password check on a server that offers no
+// password mechanism: how the user signs in there instead.
+func noPasswordSentence(s *Server) i18n.Msg {
+	if s.Signin == SigninOAuth2 || s.Signin == SigninPasswordOrOAuth2 || s.OffersOAuth2() {
+		return OAuth2Message(s.AppPasswordURL())
+	}
+	return i18n.M("login.no-password-mechanism")
+}
+
+// oauth2Fix is the fix of the oauth2-required warning.
+func oauth2Fix(appPasswordURL string) i18n.Msg {
+	if appPasswordURL != "" {
+		return i18n.M("warn.oauth2-required.fix-url", "URL", appPasswordURL)
+	}
+	return i18n.M("warn.oauth2-required.fix")
+}
 
 // Warning codes that say what stopped the best server of a direction, and
 // what a probe saw on the way. Each is documented in the README.
@@ -95,6 +131,9 @@ func warnings(rep *Report) []Warning {
 			continue
 		}
 		top := &list[0]
+		if top.Recommended && top.Signin == SigninOAuth2 && !(!in && oauth2Said(ws, top.Host)) {
+			add(WarnOAuth2Required, SeverityInfo, top, OAuth2Message(top.AppPasswordURL()), oauth2Fix(top.AppPasswordURL()))
+		}
 		if top.Recommended {
 			if top.Security == autoconfig.STARTTLS {
 				add(WarnImplicitTLSUnavailable, SeverityInfo, top,
@@ -248,6 +287,14 @@ func firstVerifiedTLS(list []Server) *Server {
 		}
 	}
 	return nil
+}
+
+// oauth2Said reports whether an oauth2-required warning already names
+// host (the incoming server of the same provider): one sentence is enough.
+func oauth2Said(ws []Warning, host string) bool {
+	return slices.ContainsFunc(ws, func(w Warning) bool {
+		return w.Code == WarnOAuth2Required && strings.HasPrefix(w.Server, host+":")
+	})
 }
 
 // confirmed reports whether a needs-confirmation warning already names host.

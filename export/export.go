@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,7 +96,33 @@ var (
 	// ErrPasswordRefused: a password was asked for in a format that never
 	// carries one, or in an Apple profile that is not signed.
 	ErrPasswordRefused = errors.New("export: this format does not carry a password")
+	// ErrAppleOAuth2: a recommended server signs in only with OAuth2, which
+	// an Apple profile cannot carry (com.apple.mail.managed has no OAuth2
+	// authentication); [AppleOAuth2Message] tells the user what to do.
+	ErrAppleOAuth2 = errors.New("export: an Apple profile cannot sign in with OAuth2")
 )
+
+// AppleOAuth2Message is, for people, why no Apple profile is made for a
+// provider that signs in only with OAuth2, and what to do instead, in p's
+// language (nil: English).
+func AppleOAuth2Message(p *i18n.Printer) string { return p.T("export.apple-oauth2") }
+
+// Notes are what the user should know about rep exported as f, beside the
+// file, in the report's language: for an Apple profile of servers that
+// take OAuth2 or a password, that it uses the password. Front ends show
+// them as warnings.
+func Notes(rep *detect.Report, f Format) []string {
+	if f != Apple {
+		return nil
+	}
+	in, out := rep.Recommended()
+	for _, s := range []*detect.Server{in, out} {
+		if s != nil && s.Signin == detect.SigninPasswordOrOAuth2 {
+			return []string{i18n.New(i18n.Lang(rep.Lang)).T("export.apple-password-note")}
+		}
+	}
+	return nil
+}
 
 // Options tune [Write]. A nil *Options is the zero value: the recommended
 // servers only, placeholders in the admin formats, no password, unsigned.
@@ -193,6 +220,9 @@ func writeSettings(buf *bytes.Buffer, rep *detect.Report, f Format, o *Options) 
 	case Zone:
 		return autoconfig.WriteZone(buf, rep.Domain, cfg, rep.TLSA(), &autoconfig.ZoneOptions{WebHost: o.WebHost})
 	case Apple:
+		if err := appleSignin(rep, cfg); err != nil {
+			return err
+		}
 		p := o.Printer
 		if p == nil {
 			p = i18n.New(i18n.Lang(rep.Lang))
@@ -217,6 +247,27 @@ func writeSettings(buf *bytes.Buffer, rep *detect.Report, f Format, o *Options) 
 		return nil
 	}
 	return fmt.Errorf("%w %q", ErrUnknownFormat, f)
+}
+
+// appleSignin keeps an Apple profile to what it can carry: a server that
+// signs in only with OAuth2 refuses the whole profile ([ErrAppleOAuth2]);
+// one that also takes a password is written with the password only (see
+// [Notes]).
+func appleSignin(rep *detect.Report, cfg *autoconfig.Config) error {
+	in, out := rep.Recommended()
+	for _, s := range []*detect.Server{in, out} {
+		if s != nil && s.Signin == detect.SigninOAuth2 {
+			return fmt.Errorf("%w: %s. %s", ErrAppleOAuth2, s.HostPort(), AppleOAuth2Message(i18n.New(i18n.Lang(rep.Lang))))
+		}
+	}
+	for _, list := range [][]autoconfig.Server{cfg.Incoming, cfg.Outgoing} {
+		for i := range list {
+			if list[i].PasswordAuth() {
+				list[i].Auth = slices.DeleteFunc(slices.Clone(list[i].Auth), func(a autoconfig.Auth) bool { return a == autoconfig.AuthOAuth2 })
+			}
+		}
+	}
+	return nil
 }
 
 // FileName is the suggested file name of rep exported as f.

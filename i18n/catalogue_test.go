@@ -205,7 +205,7 @@ func TestCatalogueUsed(t *testing.T) {
 		}
 	}
 	for s, where := range lits {
-		if !idLiteral.MatchString(s) || !groups[strings.SplitN(s, ".", 2)[0]] {
+		if !idLiteral.MatchString(s) || !groups[strings.SplitN(s, ".", 2)[0]] || strings.HasSuffix(s, ".test") { // .test: a lab host name
 			continue
 		}
 		if _, ok := en[s]; !ok {

@@ -27,6 +27,7 @@ import (
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/i18n/words"
+	"github.com/mailsetup/mailsetup/internal/version"
 )
 
 // HTMLOptions tunes [WriteHTML]. A nil *HTMLOptions means the zero value.
@@ -59,6 +60,10 @@ func funcs(p *i18n.Printer) template.FuncMap {
 }
 
 // WriteHTML writes r as a self-contained HTML page (UTF-8) to w.
+//
+// The page names its generator and release (package internal/version) in
+// a generator meta element and in its footer, and the report's own
+// generator too when the detection was made by another release.
 //
 // The page is rendered in full before anything is written, so a failure
 // leaves w untouched; the error is then the template's or w's.
@@ -99,6 +104,8 @@ type page struct {
 	DNSSEC        mark
 	Generated     string
 	Version       int
+	Generator     string // the writer of the page: "Mailsetup v1.2.3"
+	Detector      string // the report's generator, when another release
 	ElapsedMS     int64
 	Verdict       mark
 	VerdictText   string
@@ -240,6 +247,7 @@ func newPage(pr *i18n.Printer, r *detect.Report, opts *HTMLOptions) *page {
 		Address:   r.Address,
 		Domain:    r.Domain,
 		Version:   r.Version,
+		Generator: version.Generator(),
 		ElapsedMS: r.ElapsedMS,
 		DNSSEC:    dnssecMark(pr, r.DNSSEC),
 	}
@@ -251,6 +259,9 @@ func newPage(pr *i18n.Printer, r *detect.Report, opts *HTMLOptions) *page {
 	}
 	if r.DomainUnicode != r.Domain {
 		p.DomainUnicode = r.DomainUnicode
+	}
+	if g := r.Generator; g != nil && (g.Name != "mailsetup" || g.Version != version.String()) {
+		p.Detector = g.Name + " " + g.Version
 	}
 	if !opts.Generated.IsZero() {
 		p.Generated = pr.DateTime(opts.Generated)
@@ -351,7 +362,7 @@ func newSetting(pr *i18n.Printer, incoming bool, s *detect.Server, views []serve
 	}
 	st.Login = v.Login
 	switch s.Login.Status {
-	case detect.LoginOK:
+	case detect.LoginOK, detect.LoginOAuth2OK:
 		st.LoginDetail = pr.T("report.login.as", "User", s.Login.Username)
 		if s.Login.Mechanism != "" {
 			st.LoginDetail += " (" + s.Login.Mechanism + ")"
@@ -381,7 +392,7 @@ func servers(pr *i18n.Printer, list []detect.Server, prefix string, anchors map[
 			Security:     words.Security(pr, s.Security),
 			RawSecurity:  string(s.Security),
 			Username:     s.Username,
-			Auth:         words.Auth(pr, s.Auth),
+			Auth:         passwordWords(pr, s),
 			Trust:        string(s.Trust),
 			Status:       serverMark(pr, s),
 			Probe:        probeMark(pr, s.Probe.Status),
@@ -464,6 +475,19 @@ func servers(pr *i18n.Printer, list []detect.Server, prefix string, anchors map[
 		out = append(out, v)
 	}
 	return out
+}
+
+// passwordWords says what the user types as the password, or that the
+// provider signs in on its web page instead (detect.Signin), in pr's
+// language.
+func passwordWords(pr *i18n.Printer, s *detect.Server) string {
+	switch s.Signin {
+	case detect.SigninOAuth2:
+		return pr.T("report.auth.oauth2-only")
+	case detect.SigninPasswordOrOAuth2:
+		return pr.T("report.auth.password-or-oauth2")
+	}
+	return words.Auth(pr, s.Auth)
 }
 
 func protocolWords(p autoconfig.Protocol) string {
@@ -604,6 +628,12 @@ func loginMark(pr *i18n.Printer, status string) mark {
 		return mark{"bad", "✖", pr.T("report.login.error")}
 	case detect.LoginNotTried, "":
 		return mark{"muted", "–", pr.T("report.login.not-tried")}
+	case detect.LoginNotPossible:
+		return mark{"warn", "⚠", pr.T("report.login.not-possible")}
+	case detect.LoginOAuth2OK:
+		return mark{"ok", "✔", pr.T("report.login.oauth2-ok")}
+	case detect.LoginOAuth2Failed:
+		return mark{"bad", "✖", pr.T("report.login.oauth2-failed")}
 	default:
 		return mark{"muted", "?", status}
 	}

@@ -235,7 +235,7 @@ func TestContent(t *testing.T) {
 			"✔ No warnings.",
 			"DNSSEC ✔ secure",
 			"Encrypted password",
-			fmt.Sprintf("format version %d. Detection took 412 ms.", detect.ReportVersion),
+			fmt.Sprintf("format version %d, written by Mailsetup %s. Detection took 412 ms.", detect.ReportVersion, testVersion),
 			"C: A1 AUTHENTICATE PLAIN [redacted]",
 			"S: A1 OK authenticated",
 			"-- connected to",
@@ -494,5 +494,16 @@ func TestWords(t *testing.T) {
 		if got := words.Auth(p, nil); got != want["auth"] {
 			t.Errorf("%s: words.Auth(nil) = %q, want %q", lang, got, want["auth"])
 		}
+	}
+	p := i18n.New(i18n.English)
+	if got := passwordWords(p, &detect.Server{}); got != "Normal password" {
+		t.Errorf("passwordWords(no methods) = %q", got)
+	}
+	if got := passwordWords(p, &detect.Server{Auth: []autoconfig.Auth{autoconfig.AuthOAuth2}, Signin: detect.SigninOAuth2}); strings.Contains(got, "Normal") || !strings.Contains(got, "web page (OAuth2)") {
+		t.Errorf("passwordWords(OAuth2 only) = %q, want the provider's web page", got)
+	}
+	fr := i18n.New(i18n.French)
+	if got := passwordWords(fr, &detect.Server{Auth: []autoconfig.Auth{autoconfig.AuthOAuth2}, Signin: detect.SigninOAuth2}); !strings.Contains(got, "OAuth2") || strings.Contains(got, "web page") {
+		t.Errorf("passwordWords(fr, OAuth2 only) = %q, want French", got)
 	}
 }

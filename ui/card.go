@@ -49,10 +49,15 @@ func (r *resultScreen) serverCard(incoming bool) *widget.Card {
 		fieldName(p.T("field.port")), r.copyable(p.T("ui.copy.port"), strconv.Itoa(s.Port)),
 		fieldName(p.T("field.security")), wrapped(security),
 		fieldName(p.T("field.username")), r.copyable(p.T("ui.copy.username"), user),
-		fieldName(p.T("field.password")), wrapped(words.Auth(p, s.Auth)),
 	}
+	name, how := signinRow(p, s)
+	rows = append(rows, fieldName(name), wrapped(how))
 	if said, l := loginWords(p, &s.Login); said != "" {
-		rows = append(rows, fieldName(p.T("ui.card.password-check")),
+		check := p.T("ui.card.password-check")
+		if s.Login.Status == detect.LoginOAuth2OK || s.Login.Status == detect.LoginOAuth2Failed {
+			check = p.T("ui.card.signin-check")
+		}
+		rows = append(rows, fieldName(check),
 			iconLine(levelIcon(l), wrapped(said)))
 	}
 	content.Add(widget.NewSeparator())
@@ -87,6 +92,12 @@ func loginWords(p *i18n.Printer, l *detect.LoginReport) (string, level) {
 		return p.T("ui.login.not-tried", "Detail", l.Error), levelCaveats
 	case detect.LoginError:
 		return p.T("ui.login.error", "Detail", l.Error), levelUnsafe
+	case detect.LoginNotPossible:
+		return p.T("ui.login.not-possible", "Detail", l.Error), levelCaveats
+	case detect.LoginOAuth2OK:
+		return p.T("ui.login.oauth2-ok", "User", l.Username), levelSecure
+	case detect.LoginOAuth2Failed:
+		return p.T("ui.login.oauth2-failed", "Detail", l.Error), levelUnsafe
 	}
 	return "", levelNone
 }

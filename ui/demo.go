@@ -20,6 +20,7 @@ import (
 var demoCases = []struct{ domain, about string }{
 	{"demo.test", "ui.demo.case.demo"},
 	{"srvout.test", "ui.demo.case.srvout"},
+	{"oauth.test", "ui.demo.case.oauth"},
 	{"nostarttls.test", "ui.demo.case.nostarttls"},
 	{"badcert.test", "ui.demo.case.badcert"},
 	{"danebad.test", "ui.demo.case.danebad"},

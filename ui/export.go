@@ -2,6 +2,7 @@ package ui
 
 import (
 	"os"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -180,6 +181,12 @@ func (t *exportTab) onSave(f FormatInfo) {
 	data, err := export.Write(rep, f.Format, &export.Options{Name: t.r.s.name, Signer: t.signer, QRSize: qrSize, Generated: time.Now(), Printer: p})
 	if err != nil {
 		t.r.u.showInfo(p.T("ui.export.cannot"), exportError(p, err))
+		return
+	}
+	if notes := export.Notes(rep, f.Format); len(notes) > 0 {
+		d := dialog.NewInformation(p.T("ui.export.notes-title"), strings.Join(notes, " "), t.r.u.win)
+		d.SetOnClosed(func() { t.r.saveFile(export.FileName(rep, f.Format), f.Ext, data) })
+		t.r.u.showDialog(d)
 		return
 	}
 	t.r.saveFile(export.FileName(rep, f.Format), f.Ext, data)

@@ -89,9 +89,11 @@ func newHarnessIn(t *testing.T, l *lab.Lab, lang i18n.Lang) *harness {
 	a := test.NewTempApp(t)
 	h := &harness{t: t, q: &queue{}, lab: l, lang: lang}
 	h.u = ui.New(a, ui.Config{
-		Lang:        h.lang,
-		Do:          h.q.do,
-		DemoLatency: -1,
+		Lang:            h.lang,
+		Do:              h.q.do,
+		DemoLatency:     -1,
+		OpenBrowser:     l.Browser(),
+		OAuthHTTPClient: l.HTTPClient(),
 		OptionsFor: func(string) (*detect.Options, error) {
 			h.mu.Lock()
 			h.runs++

@@ -137,20 +137,28 @@ func (l *loginDialog) onChecked(rep *detect.Report, err error) {
 		l.problem.Show()
 		return
 	}
-	l.r.s.rep = rep
-	l.r.onReportChanged()
-	l.results.RemoveAll()
+	l.r.showOutcome(l.results, rep, p.T("ui.login.no-server"))
+	l.r.setStatus(p.T("ui.login.done"))
+}
+
+// showOutcome carries the outcome of a password or sign-in check into the
+// result screen and lists it in box, one line per direction; unsent
+// follows the direction's name where it has no safe server.
+func (r *resultScreen) showOutcome(box *fyne.Container, rep *detect.Report, unsent string) {
+	p := r.u.p
+	r.s.rep = rep
+	r.onReportChanged()
+	box.RemoveAll()
 	in, out := rep.Recommended()
 	for _, d := range []struct {
 		name string
 		s    *detect.Server
 	}{{p.T("report.incoming"), in}, {p.T("report.outgoing"), out}} {
 		if d.s == nil {
-			l.results.Add(iconLine(levelIcon(levelNone), wrapped(p.T("ui.label-value", "Label", d.name, "Value", p.T("ui.login.no-server")))))
+			box.Add(iconLine(levelIcon(levelNone), wrapped(p.T("ui.label-value", "Label", d.name, "Value", unsent))))
 			continue
 		}
 		said, lv := loginWords(p, &d.s.Login)
-		l.results.Add(iconLine(levelIcon(lv), wrapped(p.T("ui.label-value", "Label", fmt.Sprintf("%s (%s %s)", d.name, protocolWords(d.s.Protocol), d.s.Host), "Value", said))))
+		box.Add(iconLine(levelIcon(lv), wrapped(p.T("ui.label-value", "Label", fmt.Sprintf("%s (%s %s)", d.name, protocolWords(d.s.Protocol), d.s.Host), "Value", said))))
 	}
-	l.r.setStatus(p.T("ui.login.done"))
 }

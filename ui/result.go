@@ -31,6 +31,8 @@ type resultScreen struct {
 	content  fyne.CanvasObject
 
 	lastLogin *loginDialog // the password dialog opened last
+	oauth     *widget.Button
+	lastOAuth *oauthDialog // the OAuth2 dialog opened last
 }
 
 func newResultScreen(u *UI, s *session) *resultScreen {
@@ -57,7 +59,12 @@ func (r *resultScreen) buildUI() {
 	if in, out := rep.Recommended(); in == nil && out == nil {
 		r.login.Disable()
 	}
-	bar := container.NewBorder(widget.NewSeparator(), nil, nil, container.NewHBox(again, r.login), r.status)
+	actions := container.NewHBox(again, r.login)
+	if rep.OAuth2Provider() != nil {
+		r.oauth = &widget.Button{Text: p.T("ui.oauth.button"), Icon: theme.AccountIcon(), OnTapped: r.onOAuth}
+		actions.Add(r.oauth)
+	}
+	bar := container.NewBorder(widget.NewSeparator(), nil, nil, actions, r.status)
 	r.refresh()
 	r.content = container.NewBorder(r.top, container.NewPadded(bar), nil, nil, r.tabs)
 }

@@ -45,6 +45,7 @@ type settingsPanel struct {
 	ispdb      *widget.Check
 	timeout    *widget.Select
 	caFile     *entry
+	clientID   *entry
 	appearance *widget.RadioGroup
 	language   *widget.RadioGroup
 	problem    *widget.Label
@@ -100,6 +101,10 @@ func (p *settingsPanel) buildUI() {
 	choose := &widget.Button{Text: pr.T("ui.settings.ca.choose"), Icon: theme.FolderOpenIcon(), OnTapped: p.onChooseCA}
 	clearCA := &widget.Button{Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: func() { p.caFile.SetText("") }}
 
+	p.clientID = newEntry(pr.T("ui.settings.client-id.placeholder"))
+	p.clientID.SetText(prefs.String(prefOAuthClientID))
+	p.clientID.OnChanged = func(s string) { prefs.SetString(prefOAuthClientID, strings.TrimSpace(s)) }
+
 	aw := appearanceWords(pr)
 	p.appearance = &widget.RadioGroup{Horizontal: true,
 		Options:   []string{aw[AppearanceSystem], aw[AppearanceLight], aw[AppearanceDark]},
@@ -126,6 +131,8 @@ func (p *settingsPanel) buildUI() {
 		{Text: pr.T("ui.settings.timeout"), Widget: p.timeout},
 		{Text: pr.T("ui.settings.ca"), Widget: container.NewBorder(nil, nil, nil, container.NewHBox(choose, clearCA), p.caFile),
 			HintText: pr.T("ui.settings.ca.hint")},
+		{Text: pr.T("ui.settings.client-id"), Widget: p.clientID,
+			HintText: pr.T("ui.settings.client-id.hint")},
 		{Text: pr.T("ui.settings.appearance"), Widget: p.appearance},
 	}}
 	p.content = container.NewVBox(form, p.problem)

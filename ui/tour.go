@@ -28,8 +28,8 @@ var TourSizes = []fyne.Size{{Width: 800, Height: 600}, {Width: 1440, Height: 900
 // Tour drives the window, in English then in French, through its main
 // states against the demo lab —
 // start, a malformed address, progress, a secure result, the details, the
-// export tab with the QR code, the password check, a result with caveats
-// and one with a danger warning, some of them in the dark theme too — and
+// export tab with the QR code, the password check, a result with caveats,
+// a provider that signs in with OAuth2 and one with a danger warning, some of them in the dark theme too — and
 // saves a PNG of the window's canvas for each into dir, at every size of
 // [TourSizes]. It must run on its own goroutine while the app runs (it
 // waits for the window), and it does not persist any setting. It returns
@@ -225,6 +225,29 @@ func (t *tour) run() error {
 		func() error {
 			t.ui(func() { t.u.result.onConfirm("mail.provider.test") })
 			return t.shot("09b-result-caveats-confirmed")
+		},
+		func() error { return t.demo("oauth.test", "") },
+		func() error { return t.shot("09c-result-oauth2") },
+		func() error {
+			var o *oauthDialog
+			t.ui(func() {
+				t.u.result.onOAuth()
+				o = t.u.result.lastOAuth
+				o.onStart()
+			})
+			for range 200 { // the demo world answers slowly on purpose
+				n := 0
+				t.ui(func() { n = len(o.results.Objects) })
+				if n > 0 {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if err := t.shot("09d-oauth2-signin-check"); err != nil {
+				return err
+			}
+			t.ui(func() { o.d.Hide() })
+			return nil
 		},
 		func() error { return t.demo("nostarttls.test", "") },
 		func() error { return t.shot("10-result-danger") },

@@ -12,6 +12,7 @@ package ui
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"slices"
 	"sync"
@@ -49,6 +50,14 @@ type Config struct {
 	// lang.SystemLocale: Windows and macOS settings), else English. The
 	// Settings drawer changes it without a restart.
 	Lang i18n.Lang
+	// OpenBrowser shows the provider's sign-in page of the OAuth2 check;
+	// nil means the user's browser (fyne.App.OpenURL). Tests pass the lab's
+	// (lab.Lab.Browser).
+	OpenBrowser func(ctx context.Context, url string) error
+	// OAuthHTTPClient makes the OAuth2 check's requests to the provider;
+	// nil means the engine's client for the run's options (its resolver
+	// and trusted CAs).
+	OAuthHTTPClient *http.Client
 }
 
 // UI is the Mailsetup window with its screens: start, progress, result.
@@ -81,6 +90,7 @@ func New(a fyne.App, cfg Config) *UI {
 	u.win = a.NewWindow("Mailsetup")
 	u.win.Resize(fyne.NewSize(960, 720))
 	u.win.SetMaster()
+	u.win.SetMainMenu(u.mainMenu())
 	u.win.SetOnClosed(u.Close)
 	u.win.Canvas().SetOnTypedKey(u.onKey)
 	u.settings = newSettingsPanel(u)
@@ -136,6 +146,7 @@ func (u *UI) setLang(l i18n.Lang) {
 // useLang shows the app in l, without saving the choice (setLang does).
 func (u *UI) useLang(l i18n.Lang) {
 	u.p = i18n.New(l)
+	u.win.SetMainMenu(u.mainMenu())
 	if s := u.sess; s != nil && s.rep != nil {
 		s.rep.Localize(u.p, s.confirmed)
 	}
@@ -271,6 +282,13 @@ func (s *session) setLab(l *lab.Lab, dir string) bool {
 	}
 	s.lab, s.dir = l, dir
 	return true
+}
+
+// demoLab returns the demo world of the session, nil outside the demo.
+func (s *session) demoLab() *lab.Lab {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lab
 }
 
 func (s *session) close() {

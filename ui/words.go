@@ -8,6 +8,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/export"
 	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/i18n/words"
 )
@@ -160,6 +161,7 @@ var errorWords = []struct {
 	{detect.ErrNoPassword, "ui.error.no-password"},
 	{autoconfig.ErrUnsignedPassword, "ui.error.unsigned-password"},
 	{autoconfig.ErrSigner, "ui.error.signer"},
+	{export.ErrAppleOAuth2, "export.apple-oauth2"},
 	{autoconfig.ErrAppleUnsupported, "ui.error.apple-unsupported"},
 	{autoconfig.ErrExportUnsupported, "ui.error.export-unsupported"},
 	{autoconfig.ErrExportMissing, "ui.error.export-missing"},

@@ -58,6 +58,7 @@ scenario (e.g. alice@nostarttls.test, alice@silent.test, alice@mx.test).`,
 				}
 				o.LocalDir = dir
 			}
+			f.oauthEnv = oauthEnv{client: l.HTTPClient(), browser: l.Browser()} // the lab's provider approves its user
 			lo := l.DetectOptions()
 			o.Resolver, o.Dial, o.RootCAs, o.ISPDB, o.TrustAnchors = lo.Resolver, lo.Dial, lo.RootCAs, lo.ISPDB, lo.TrustAnchors
 			if o.Timeout == detect.DefaultTimeout {
@@ -76,6 +77,8 @@ scenario (e.g. alice@nostarttls.test, alice@silent.test, alice@mx.test).`,
 // demo --list.
 var scenarioAbout = map[string]string{
 	"demo.test":         "lab.about.demo",
+	"oauth.test":        "lab.about.oauth",
+	"oauthboth.test":    "lab.about.oauthboth",
 	"danebad.test":      "lab.about.danebad",
 	"bogus.test":        "lab.about.bogus",
 	"srv.test":          "lab.about.srv",

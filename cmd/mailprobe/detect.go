@@ -44,6 +44,11 @@ type detectFlags struct {
 	pwStdin     bool
 	confirm     []string
 	transcript  bool
+	// oauth runs the OAuth2 sign-in check; oauthClientID replaces the
+	// provider's client ID; oauthEnv is set by the command.
+	oauth         bool
+	oauthClientID string
+	oauthEnv      oauthEnv
 }
 
 func (f *detectFlags) register(cmd *cobra.Command, network bool) {
@@ -57,6 +62,8 @@ func (f *detectFlags) register(cmd *cobra.Command, network bool) {
 	fl.BoolVar(&f.login, "login", false, "after detection, check that your password works on the recommended servers (only over verified TLS, only to trusted or confirmed hosts)")
 	fl.BoolVar(&f.pwStdin, "password-stdin", false, "with --login: read the password from the first line of standard input (else $MAILPROBE_PASSWORD, else a prompt on a terminal)")
 	fl.StringArrayVar(&f.confirm, "confirm", nil, "with --login: HOST is your provider's server; may be repeated (settings of trust below https need it)")
+	fl.BoolVar(&f.oauth, "oauth", false, "after detection, sign in on your provider's web page (OAuth2) in your browser and check that the sign-in works on the recommended servers")
+	fl.StringVar(&f.oauthClientID, "oauth-client-id", "", "with --oauth: the client ID your organisation registered with the provider (default: the provider's, or a dynamic registration)")
 	fl.BoolVar(&f.transcript, "transcript", false, "print each probe's protocol exchange (credentials redacted)")
 	if network {
 		fl.StringVar(&f.resolver, "resolver", "", "DNS server HOST:PORT for every lookup (default: first nameserver of /etc/resolv.conf)")
@@ -216,8 +223,14 @@ func detectAndPrint(cmd *cobra.Command, address string, o *detect.Options, f *de
 	if _, err := detect.ParseAddress(address); err != nil {
 		return usageError{err}
 	}
-	if !f.login && (f.pwStdin || len(f.confirm) > 0) {
+	if !f.login && !f.oauth && (f.pwStdin || len(f.confirm) > 0) {
 		return usageError{say(printer(cmd), errors.New("--password-stdin and --confirm go with --login"), "cli.error.login-flags")}
+	}
+	if f.login && f.oauth {
+		return usageError{say(printer(cmd), errors.New("--login checks a password and --oauth the OAuth2 sign-in: use one at a time"), "cli.error.login-and-oauth")}
+	}
+	if f.oauthClientID != "" && !f.oauth {
+		return usageError{say(printer(cmd), errors.New("--oauth-client-id goes with --oauth"), "cli.error.oauth-client-id")}
 	}
 	var password string
 	if f.login {
@@ -237,6 +250,18 @@ func detectAndPrint(cmd *cobra.Command, address string, o *detect.Options, f *de
 			confirmed = append(confirmed, askConfirmations(cmd, rep, f.confirm)...)
 		}
 		if err := detect.VerifyLogin(cmd.Context(), rep, detect.LoginRequest{Password: password, Confirmed: confirmed}, o); err != nil {
+			return err
+		}
+	}
+	if f.oauth {
+		env := f.oauthEnv
+		if env.client == nil {
+			env.client = detect.NewHTTPClient(o.Resolver, o.Dial, o.RootCAs)
+		}
+		if env.browser == nil {
+			env.browser = openBrowser(cmd)
+		}
+		if err := checkOAuth2(cmd, rep, o, f, env, f.confirm); err != nil {
 			return err
 		}
 	}

@@ -186,7 +186,13 @@ func (f *exportFlags) export(cmd *cobra.Command, rep *detect.Report) ([]byte, er
 		if errors.Is(err, export.ErrPasswordRefused) {
 			return nil, usageError{err}
 		}
+		if errors.Is(err, export.ErrAppleOAuth2) {
+			return nil, &codedError{code: exitNothing, err: say(p, fmt.Errorf("no Apple profile: %w", err), "cli.error.no-apple-profile", "Reason", export.AppleOAuth2Message(p))}
+		}
 		return nil, err
+	}
+	for _, n := range export.Notes(rep, format) {
+		fmt.Fprintf(stderr, "mailprobe: %s\n", p.T("cli.export.note-warning", "Note", n))
 	}
 	if info.Settings {
 		for _, w := range rep.Warnings {

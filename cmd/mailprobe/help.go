@@ -30,6 +30,8 @@ var commandHelp = map[string]struct{ use, short, long string }{
 // else by flag name.
 var flagHelp = map[string]string{
 	"lang":             "cli.flag.lang",
+	"oauth":            "cli.flag.oauth",
+	"oauth-client-id":  "cli.flag.oauth-client-id",
 	"json":             "cli.flag.json",
 	"dnssec json":      "cli.flag.dnssec-json",
 	"timeout":          "cli.flag.timeout",
@@ -68,6 +70,7 @@ var flagHelp = map[string]string{
 	"full":             "cli.flag.full",
 	"ordered":          "cli.flag.ordered",
 	"help":             "cli.flag.help",
+	"version":          "cli.flag.version",
 }
 
 // localizeHelp says the help of every command of root in p's language: the

@@ -5,6 +5,8 @@
 //	mailprobe detect alice@example.org
 //	mailprobe detect --json alice@example.org
 //	mailprobe demo
+//	mailprobe --version
+//	mailprobe completion bash|zsh|fish|powershell
 //
 // Exit codes: 0 verified settings found, 1 found with danger warnings,
 // 2 nothing usable, 64 usage error.
@@ -23,6 +25,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/i18n/words"
+	"github.com/mailsetup/mailsetup/internal/version"
 )
 
 // Exit codes (DESIGN.md).
@@ -133,10 +136,17 @@ func errorText(p *i18n.Printer, err error) string {
 	return err.Error()
 }
 
+// devCommands adds development helpers to the command tree, in builds with
+// their build tag only (man.go: the man page generator, tag mangen); the
+// product binary has none.
+var devCommands []func(root *cobra.Command) *cobra.Command
+
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "mailprobe",
-		Short:         "Find, verify and explain the mail settings of an email address",
+		Use:   "mailprobe",
+		Short: "Find, verify and explain the mail settings of an email address",
+		// --version prints "mailprobe v1.2.3" (package internal/version).
+		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// An unknown command is a usage error (exit 64), not cobra's plain
@@ -156,5 +166,9 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().String("lang", "", "language of the output: en or fr (default: MAILSETUP_LANG, then LC_ALL, LC_MESSAGES, LANG)")
 	root.AddCommand(newDetectCmd(), newDemoCmd(), newExportCmd(), newRecordsCmd(), newDNSSECCmd())
 	root.AddCommand(newBatchCmd())
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
+	for _, f := range devCommands {
+		root.AddCommand(f(root))
+	}
 	return root
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/internal/lab"
+	"github.com/mailsetup/mailsetup/internal/version"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -329,5 +330,21 @@ func TestBinaryScenarios(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"-v"}} {
+		code, stdout, stderr := runCLI(t, args...)
+		if want := "mailprobe " + version.String() + "\n"; code != exitOK || stdout != want || stderr != "" {
+			t.Errorf("mailprobe %s = exit %d, %q, stderr %q; want exit 0, %q", args[0], code, stdout, stderr, want)
+		}
+	}
+	// The completion scripts come with cobra's generator (make dist ships them).
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		code, stdout, _ := runCLI(t, "completion", shell)
+		if code != exitOK || !strings.Contains(stdout, "mailprobe") {
+			t.Errorf("mailprobe completion %s = exit %d, %d bytes; want a script", shell, code, len(stdout))
+		}
 	}
 }

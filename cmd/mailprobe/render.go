@@ -159,7 +159,14 @@ func printServer(w io.Writer, p *i18n.Printer, title string, s *detect.Server, l
 	row(p.T("field.port"), fmt.Sprint(s.Port))
 	row(p.T("field.security"), securityWords(p, s.Security))
 	row(p.T("field.username"), s.Username)
-	row(p.T("field.password"), words.Auth(p, s.Auth))
+	switch s.Signin {
+	case detect.SigninOAuth2:
+		row(p.T("field.signin"), p.T("cli.signin.oauth2"))
+	case detect.SigninPasswordOrOAuth2:
+		row(p.T("field.signin"), p.T("cli.signin.password-or-oauth2"))
+	default:
+		row(p.T("field.password"), words.Auth(p, s.Auth))
+	}
 	verified := s.Probe.TLSVersion
 	if c := s.Probe.Cert; c != nil && c.Valid {
 		until := c.NotAfter
@@ -188,6 +195,12 @@ func printServer(w io.Writer, p *i18n.Printer, title string, s *detect.Server, l
 		if l.Error != "" {
 			row(p.T("field.login"), p.T("cli.login.not-tried", "Detail", l.Error))
 		}
+	case detect.LoginNotPossible:
+		row(p.T("field.login"), p.T("cli.login.not-possible", "Detail", l.Error))
+	case detect.LoginOAuth2OK:
+		row(p.T("field.signin-check"), p.T("cli.login.oauth2-ok", "User", l.Username, "Mechanism", l.Mechanism))
+	case detect.LoginOAuth2Failed:
+		row(p.T("field.signin-check"), p.T("cli.login.oauth2-failed", "Detail", l.Error))
 	}
 	tw.Flush()
 }

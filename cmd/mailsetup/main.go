@@ -6,16 +6,22 @@
 // tours its screens against the built-in lab, saves screenshots into
 // $MAILSETUP_SCREENSHOT_DIR (default ./screenshots) and quits; see tour.go.
 // The product binary has no tour in it.
+//
+// `mailsetup --version` prints the release and exits without opening a
+// window; `mailsetup --help` says so.
 package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"github.com/mailsetup/mailsetup/assets"
+	"github.com/mailsetup/mailsetup/i18n"
+	"github.com/mailsetup/mailsetup/internal/version"
 	"github.com/mailsetup/mailsetup/ui"
 )
 
@@ -25,6 +31,9 @@ import (
 var tour func(a fyne.App, u *ui.UI) (wait func() error)
 
 func main() {
+	if code, done := handleArgs(os.Args[1:], os.Stdout); done {
+		os.Exit(code)
+	}
 	a := app.NewWithID("org.mailsetup.app")
 	a.SetIcon(assets.Icon)
 	u := ui.New(a, ui.Config{})
@@ -40,4 +49,31 @@ func main() {
 		fmt.Fprintln(os.Stderr, "mailsetup: screenshot tour:", err)
 		os.Exit(1)
 	}
+}
+
+// handleArgs answers the command-line options that need no window:
+// --version (also -version, -v) and --help (-help, -h), the help in the
+// language of MAILSETUP_LANG, LC_ALL, LC_MESSAGES or LANG. done is false for
+// anything else, which the app ignores (a desktop may pass arguments of its
+// own, such as macOS's -psn_...), and the window opens.
+func handleArgs(args []string, stdout io.Writer) (code int, done bool) {
+	if len(args) == 0 {
+		return 0, false
+	}
+	switch args[0] {
+	case "--version", "-version", "-v":
+		fmt.Fprintln(stdout, "mailsetup", version.String())
+		return 0, true
+	case "--help", "-help", "-h":
+		lang, err := i18n.Choose("", os.Getenv, "")
+		if err != nil {
+			lang = i18n.English
+		}
+		p := i18n.New(lang)
+		fmt.Fprintln(stdout, p.T("app.usage"))
+		fmt.Fprintln(stdout, p.T("app.opens"))
+		fmt.Fprintln(stdout, p.T("app.cli"))
+		return 0, true
+	}
+	return 0, false
 }

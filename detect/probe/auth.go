@@ -20,6 +20,8 @@ func (l *lineConn) imapLogin(tag string, caps []string) *failure {
 	switch {
 	case p.preauth:
 		return fail(StatusProtocolError, nil, "the server pre-authenticated the session (PREAUTH): there is no login to check")
+	case a.token != "":
+		return l.imapOAuth(tag, caps)
 	case hasFold(caps, "AUTH=PLAIN"):
 		a.mech = "AUTHENTICATE PLAIN"
 		// RFC 4959 §3 (SASL-IR); IMAP4rev2 includes the initial response
@@ -28,7 +30,12 @@ func (l *lineConn) imapLogin(tag string, caps []string) *failure {
 	case hasFold(caps, "LOGINDISABLED"):
 		// RFC 9051 §6.2.3, RFC 3501 §6.2.3: the client MUST NOT send LOGIN
 		// when the server advertises LOGINDISABLED.
-		return fail(StatusProtocolError, nil, "server disables LOGIN (LOGINDISABLED) and offers no AUTH=PLAIN")
+		return fail(StatusProtocolError, nil, "server disables LOGIN (LOGINDISABLED) and offers no AUTH=PLAIN").as(ErrNoMechanism)
+	case slices.ContainsFunc(caps, func(c string) bool { return len(c) > 5 && strings.EqualFold(c[:5], "AUTH=") }):
+		// RFC 9051 §6.2.2 and §11.1: a server that takes passwords over TLS
+		// offers AUTH=PLAIN; one that lists only other mechanisms (OAuth2)
+		// has turned passwords off.
+		return fail(StatusProtocolError, nil, "server offers no password mechanism, only %s", strings.Join(authCaps(caps), " ")).as(ErrNoMechanism)
 	default:
 		a.mech = "LOGIN"
 		return l.imapLoginCommand(tag, caps)
@@ -37,27 +44,7 @@ func (l *lineConn) imapLogin(tag string, caps []string) *failure {
 
 func (l *lineConn) imapAuthenticatePlain(tag string, initial bool) *failure {
 	a := l.p.login
-	resp := saslPlain(a.user, a.pass)
-	if initial {
-		if f := l.sendSecret(tag+" AUTHENTICATE PLAIN "+resp, tag+" AUTHENTICATE PLAIN "+redacted); f != nil {
-			return f
-		}
-	} else {
-		if f := l.send(tag + " AUTHENTICATE PLAIN"); f != nil {
-			return f
-		}
-		line, cont, f := l.imapNext(tag, "AUTHENTICATE")
-		if f != nil {
-			return f
-		}
-		if !cont {
-			return l.imapAuthResult(line)
-		}
-		if f := l.sendSecret(resp, redacted); f != nil {
-			return f
-		}
-	}
-	line, cont, f := l.imapNext(tag, "AUTHENTICATE")
+	line, cont, f := l.imapStartSASL(tag, "PLAIN", saslPlain(a.user, a.pass), initial)
 	if f != nil {
 		return f
 	}
@@ -65,6 +52,33 @@ func (l *lineConn) imapAuthenticatePlain(tag string, initial bool) *failure {
 		return l.saslCancel(func() *failure { _, _, f := l.imapNext(tag, "AUTHENTICATE"); return f })
 	}
 	return l.imapAuthResult(line)
+}
+
+// imapStartSASL sends AUTHENTICATE mech with the base64 initial response
+// resp (a credential): on the command line under SASL-IR (RFC 4959 §3;
+// IMAP4rev2 has it, RFC 9051 §6.2.2), else after the server's continuation
+// request. It returns the server's next answer: a continuation (cont) or
+// the tagged response, which may refuse the mechanism before anything
+// secret was sent.
+func (l *lineConn) imapStartSASL(tag, mech, resp string, inline bool) (line string, cont bool, f *failure) {
+	cmd := tag + " AUTHENTICATE " + mech
+	if inline {
+		if f := l.sendSecret(cmd+" "+resp, cmd+" "+redacted); f != nil {
+			return "", false, f
+		}
+		return l.imapNext(tag, "AUTHENTICATE")
+	}
+	if f := l.send(cmd); f != nil {
+		return "", false, f
+	}
+	line, cont, f = l.imapNext(tag, "AUTHENTICATE")
+	if f != nil || !cont {
+		return line, false, f
+	}
+	if f := l.sendSecret(resp, redacted); f != nil {
+		return "", false, f
+	}
+	return l.imapNext(tag, "AUTHENTICATE")
 }
 
 // imapLoginCommand sends LOGIN with the user name and password as quoted
@@ -215,6 +229,16 @@ func (l *lineConn) saslCancel(readEnd func() *failure) *failure {
 // pop3Login authenticates (RFC 5034, RFC 1939 §7).
 func (l *lineConn) pop3Login() *failure {
 	a := l.p.login
+	caps := l.p.res.Capabilities
+	switch {
+	case a.token != "":
+		return l.pop3OAuth()
+	case !slices.Contains(l.p.res.SASL, "PLAIN") && len(caps) > 0 && !slices.ContainsFunc(caps, func(c string) bool {
+		return strings.EqualFold(strings.Fields(c + " x")[0], "USER")
+	}):
+		// RFC 2449 §6.2: without the USER capability, USER/PASS is not offered.
+		return fail(StatusProtocolError, nil, "server offers no password mechanism (no SASL PLAIN, no USER)").as(ErrNoMechanism)
+	}
 	if !slices.Contains(l.p.res.SASL, "PLAIN") {
 		a.mech = "USER/PASS"
 		if f := l.sendSecret("USER "+a.user, "USER "+a.user); f != nil {
@@ -298,6 +322,8 @@ func (l *lineConn) smtpLogin(tp *textproto.Reader) *failure {
 	a := l.p.login
 	sasl := l.p.res.SASL
 	switch {
+	case a.token != "":
+		return l.smtpOAuth(tp)
 	case slices.Contains(sasl, "PLAIN"):
 		a.mech = "AUTH PLAIN"
 		// RFC 4954 §4: the initial response may always be sent.
@@ -324,7 +350,7 @@ func (l *lineConn) smtpLogin(tp *textproto.Reader) *failure {
 			}
 		}
 	default:
-		return fail(StatusProtocolError, nil, "server offers no password mechanism (AUTH PLAIN or LOGIN)")
+		return fail(StatusProtocolError, nil, "server offers no password mechanism (AUTH PLAIN or LOGIN)").as(ErrNoMechanism)
 	}
 	code, msg, f := l.smtpAny(tp, "reading SMTP AUTH reply")
 	if f != nil {
@@ -360,4 +386,15 @@ func (l *lineConn) smtpAny(tp *textproto.Reader, what string) (int, string, *fai
 		return 0, "", f
 	}
 	return code, msg, nil
+}
+
+// authCaps are the AUTH= capabilities of an IMAP server.
+func authCaps(caps []string) []string {
+	var out []string
+	for _, c := range caps {
+		if len(c) > 5 && strings.EqualFold(c[:5], "AUTH=") {
+			out = append(out, c)
+		}
+	}
+	return out
 }

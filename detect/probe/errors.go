@@ -68,6 +68,12 @@ var (
 	// ErrProtocol: the server broke the protocol, refused the connection or
 	// a command, or closed the connection.
 	ErrProtocol = &Kind{"protocol-error", "protocol error"}
+	// ErrNoMechanism: a login check found no mechanism for what it
+	// carries: no password mechanism (IMAP LOGINDISABLED without AUTH=PLAIN,
+	// only non-password AUTH= mechanisms, SMTP without AUTH PLAIN or LOGIN,
+	// POP3 without USER or SASL PLAIN), or, for a token, neither OAUTHBEARER
+	// nor XOAUTH2. Nothing was sent; the login is LoginNotPossible.
+	ErrNoMechanism = &Kind{"no-mechanism", "no usable sign-in mechanism"}
 )
 
 // kindOfStatus is the kind of a failure for which no more precise kind was

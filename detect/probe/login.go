@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -27,6 +28,12 @@ type Credentials struct {
 	Usernames []string
 	// Password is sent only as [Login] says.
 	Password string
+	// Token is an OAuth2 access token (RFC 6750). When set, Login signs in
+	// with SASL OAUTHBEARER (RFC 7628) or XOAUTH2 instead of a password,
+	// under the same rules, with the first user name only. A bearer token
+	// is a credential: it is sent only as [Login] says, and redacted from
+	// every transcript line.
+	Token string
 }
 
 // LoginStatus is the outcome of a login check.
@@ -45,6 +52,10 @@ const (
 	// LoginError: credentials were sent but the exchange broke, or the
 	// server answered neither yes nor no (a temporary failure).
 	LoginError LoginStatus = "error"
+	// LoginNotPossible: the server offers no mechanism for the credential
+	// (no password mechanism; for a token, neither OAUTHBEARER nor
+	// XOAUTH2). Nothing was sent.
+	LoginNotPossible LoginStatus = "not-possible"
 )
 
 // LoginResult is the outcome of a login check.
@@ -74,6 +85,7 @@ type LoginResult struct {
 // attempt is one login on one connection, filled in by the protocol code.
 type attempt struct {
 	user, pass string
+	token      string // an OAuth2 access token, instead of pass
 	mech       string
 	sent       bool       // a credential (or part of one) was written
 	result     authResult // set only after a credential was sent
@@ -146,6 +158,11 @@ func Login(ctx context.Context, t Target, c Credentials, opts *Options) LoginRes
 	switch {
 	case len(users) == 0:
 		return end(LoginNotTried, "no user name given")
+	case c.Token != "":
+		if strings.ContainsAny(c.Token, "\x00\x01\r\n ") || strings.ContainsAny(users[0], "\x00\x01\r\n,") {
+			return end(LoginNotTried, "the user name or token holds characters no OAuth2 mechanism can carry")
+		}
+		users = users[:1] // a token is the user's: one user name
 	case c.Password == "":
 		return end(LoginNotTried, "no password given")
 	case strings.ContainsAny(c.Password, "\x00\r\n") || slices.ContainsFunc(users, func(u string) bool {
@@ -155,11 +172,16 @@ func Login(ctx context.Context, t Target, c Credentials, opts *Options) LoginRes
 		// breaks in a command argument).
 		return end(LoginNotTried, "the user name or password holds a NUL or line break, which no login command can carry")
 	}
-	tr.secrets = secretForms(users, c.Password)
+	if c.Token != "" {
+		tr.secrets = oauthSecrets(users, c.Token, t.Host, t.Port)
+		slices.SortFunc(tr.secrets, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	} else {
+		tr.secrets = secretForms(users, c.Password)
+	}
 
 	var rejected []string
 	for _, u := range users {
-		a := &attempt{user: u, pass: c.Password}
+		a := &attempt{user: u, pass: c.Password, token: c.Token}
 		tr.note("login attempt with user name %q", u)
 		p := runProber(ctx, t, o, tr, a, start)
 		res.Cert = p.res.Cert
@@ -178,6 +200,8 @@ func Login(ctx context.Context, t Target, c Credentials, opts *Options) LoginRes
 		case a.result == authRejected:
 			rejected = append(rejected, a.reply)
 			continue
+		case len(res.Tried) == 0 && p.failed != nil && errors.Is(p.failed.kind, ErrNoMechanism):
+			return end(LoginNotPossible, "%s", why)
 		case len(res.Tried) == 0:
 			return end(LoginNotTried, "%s", why)
 		default:

@@ -232,6 +232,7 @@ func WarningTitle(p *i18n.Printer, code string) string {
 		detect.WarnNoIncoming:             "label.warning.no-incoming",
 		detect.WarnNoOutgoing:             "label.warning.no-outgoing",
 		detect.WarnDNSFailed:              "label.warning.dns-failed",
+		detect.WarnOAuth2Required:         "label.warning.oauth2-required",
 	}
 	if id, ok := ids[code]; ok {
 		return p.T(id)

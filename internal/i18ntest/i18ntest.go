@@ -51,6 +51,11 @@ summary details detail result results transcript transcripts conversation untrus
 // starttls-missing, host names, addresses, versions).
 var technicalToken = regexp.MustCompile(`[.:/@_=0-9\-]`)
 
+// productNames are names of products that hold English words: Apple's
+// mail app, in a sentence ("Apple Mail") or in a settings path ("→ Mail",
+// "Comptes Mail").
+var productNames = regexp.MustCompile(`Apple Mail|→ Mail\b|Comptes Mail`)
+
 // EnglishLeft returns what in text is English: words of English that
 // French does not share, and sentences of the catalogue's English
 // messages. technical are strings text quotes as they came, in English
@@ -72,8 +77,10 @@ func EnglishLeft(text string, technical []string) []string {
 			text = regexp.MustCompile(`(^|\s)`+regexp.QuoteMeta(t)+`(\s|$)`).ReplaceAllString(text, "$1 $2")
 		}
 	}
-	// `quoted` words are names (a command, a flag value), not English.
+	// `quoted` words are names (a command, a flag value), not English; so
+	// are the names of Apple's mail app, in every language.
 	text = backquoted.ReplaceAllString(text, " ")
+	text = productNames.ReplaceAllString(text, " ")
 	var found []string
 	for _, s := range englishSentences() {
 		if strings.Contains(text, s) {

@@ -34,6 +34,7 @@ import (
 	"github.com/mailsetup/mailsetup/detect/resolver"
 	"github.com/mailsetup/mailsetup/internal/lab/certs"
 	"github.com/mailsetup/mailsetup/internal/lab/mailserver"
+	"github.com/mailsetup/mailsetup/internal/lab/oauthprovider"
 )
 
 // ErrOutsideLoopback is returned by the lab's dialer for any address outside
@@ -74,6 +75,9 @@ type Lab struct {
 	ISPDB string
 	// Users are the accounts every mail server accepts (address → password).
 	Users map[string]string
+	// OAuth is the lab's OAuth2 provider, at [OAuthIssuer]: it approves the
+	// users of the OAuth2 scenarios, and tests revoke or expire its tokens.
+	OAuth *oauthprovider.Provider
 
 	opts    Options
 	log     *slog.Logger

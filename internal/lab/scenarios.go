@@ -89,6 +89,9 @@ type fault struct {
 	// altNames are more names the certificate is for (hosts sharing the
 	// server, as dane.test's cases do).
 	altNames []string
+	// oauth makes the services take the lab OAuth2 provider's tokens
+	// (OAUTHBEARER, XOAUTH2); noPassword turns password mechanisms off.
+	oauth, noPassword bool
 }
 
 // mailHost gives host an address record and starts its mail services.
@@ -127,11 +130,16 @@ func (l *Lab) mailHost(host string, f fault, services ...svc) error {
 		if f.plain {
 			sec = mailserver.Plain
 		}
-		srv, err := mailserver.Serve(ln, mailserver.Config{
+		cfg := mailserver.Config{
 			Protocol: s.proto, Security: sec, Cert: &cert, Hostname: host, Users: l.Users,
 			NoSTARTTLS: f.noSTARTTLS, Silent: f.silent, Latency: l.opts.Latency, Logger: l.log,
 			RefuseSTARTTLS: f.refuseSTARTTLS, InjectAfterSTARTTLS: f.inject,
-		})
+			NoPassword: f.noPassword,
+		}
+		if f.oauth {
+			cfg.OAuth2 = l.OAuth.Check
+		}
+		srv, err := mailserver.Serve(ln, cfg)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("lab: %s:%d: %w", host, s.port, err)
@@ -593,6 +601,7 @@ func (l *Lab) build() error {
 	}
 	l.Users["alice"] = Password
 	l.Users[LocalOnlyUser] = Password // known only by its local part
+	l.startOAuth()
 	for _, s := range Scenarios {
 		if err := s.setup(l, s.Domain); err != nil {
 			return fmt.Errorf("lab: scenario %s: %w", s.Domain, err)
@@ -620,6 +629,16 @@ func (l *Lab) build() error {
 		if err := l.startWeb(host, port, cert, pages); err != nil {
 			return err
 		}
+	}
+	if err := l.zones.add(fmt.Sprintf("%s. 300 IN A %s", oauthHost, l.hostIP(oauthHost))); err != nil {
+		return err
+	}
+	oc, err := l.CA.Leaf(oauthHost)
+	if err != nil {
+		return err
+	}
+	if err := l.startServer(oauthHost, 443, &oc, l.record("https", l.OAuth.Handler())); err != nil {
+		return err
 	}
 	ns := l.opts.NSAddr
 	if !ns.IsValid() {

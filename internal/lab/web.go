@@ -88,18 +88,43 @@ func (l *Lab) serveHTTP(scheme string, pages map[string]page) http.Handler {
 // startWeb starts one web server for host on port (443 with TLS when cert is
 // given, else 80).
 func (l *Lab) startWeb(host string, port int, cert *tls.Certificate, pages map[string]page) error {
+	scheme := "http"
+	if cert != nil {
+		scheme = "https"
+	}
+	return l.startServer(host, port, cert, l.serveHTTP(scheme, pages))
+}
+
+// record wraps h so that every request it answers is recorded.
+func (l *Lab) record(scheme string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := strings.ToLower(r.Host)
+		if hh, _, err := net.SplitHostPort(host); err == nil {
+			host = hh
+		}
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		l.mu.Lock()
+		l.requests = append(l.requests, Request{Scheme: scheme, Host: host, Method: r.Method, URL: r.URL.RequestURI(),
+			Body: string(body), Authorization: r.Header.Get("Authorization")})
+		l.mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// startServer serves h for host on port (443 with TLS when cert is given,
+// else 80).
+func (l *Lab) startServer(host string, port int, cert *tls.Certificate, h http.Handler) error {
 	ln, err := l.listen(l.hostIP(host), port)
 	if err != nil {
 		return err
 	}
 	ln = latency.Listener(ln, l.opts.Latency)
-	scheme := "http"
 	if cert != nil {
-		scheme = "https"
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12})
 	}
 	srv := &http.Server{
-		Handler:           l.serveHTTP(scheme, pages),
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          nil,
 	}

@@ -1,4 +1,5 @@
-// user.js written by Mailsetup: it adds one mail account to this profile.
+// user.js written by Mailsetup v1.2.3-test (https://github.com/mailsetup/mailsetup).
+// It adds one mail account to this profile.
 //
 // Thunderbird reads user.js at every start, after prefs.js, and the values
 // here replace those of prefs.js. mail.accountmanager.accounts and

@@ -73,12 +73,23 @@ func (sess *imapSession) Login(username, password string) error {
 
 // AuthenticateMechanisms lists the SASL mechanisms for AUTHENTICATE.
 func (sess *imapSession) AuthenticateMechanisms() []string {
-	return []string{sasl.Plain}
+	return sess.s.mechanisms(sasl.Plain)
 }
 
 // Authenticate handles AUTHENTICATE.
 func (sess *imapSession) Authenticate(mech string) (sasl.Server, error) {
-	if mech != sasl.Plain {
+	_, isTLS := sess.conn.NetConn().(*tls.Conn)
+	if srv := sess.s.oauthServer(mech, isTLS, imapserver.ErrAuthFailed, func(user string) error {
+		u := sess.users[user]
+		if u == nil {
+			return imapserver.ErrAuthFailed
+		}
+		sess.UserSession = imapmemserver.NewUserSession(u)
+		return nil
+	}); srv != nil {
+		return srv, nil
+	}
+	if mech != sasl.Plain || sess.s.cfg.NoPassword {
 		return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Text: "SASL mechanism not supported"}
 	}
 	return sasl.NewPlainServer(func(identity, username, password string) error {
@@ -107,6 +118,10 @@ func (sess *imapSession) login(mech, username, password string) error {
 	_, isTLS := sess.conn.NetConn().(*tls.Conn)
 	sess.s.record(mech, username, password, isTLS)
 	u := sess.users[username]
+	if sess.s.cfg.NoPassword {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAuthenticationFailed,
+			Text: "Password sign-in is disabled: sign in with OAuth2"}
+	}
 	if u == nil || !sess.s.checkPassword(username, password) {
 		return imapserver.ErrAuthFailed
 	}

@@ -110,6 +110,18 @@ type Config struct {
 	// tls.VersionTLS12 (RFC 8996, RFC 8997).
 	MinTLSVersion uint16
 
+	// OAuth2, when set, makes the server offer SASL OAUTHBEARER (RFC 7628)
+	// and XOAUTH2 and checks each bearer token with it: nil accepts.
+	OAuth2 func(username, token string) error
+	// OAuth2Mechanisms are the OAuth2 mechanisms offered, in order; nil
+	// means OAUTHBEARER and XOAUTH2.
+	OAuth2Mechanisms []string
+	// NoPassword offers no password mechanism at all, as providers that
+	// sign in only with OAuth2 do: no AUTH=PLAIN and LOGIN refused (IMAP),
+	// no USER nor SASL PLAIN (POP3), no AUTH PLAIN or LOGIN (SMTP). A
+	// password sent anyway is recorded and refused.
+	NoPassword bool
+
 	// Logger receives the server's diagnostics at debug level. Credentials
 	// are never logged. Nil discards them.
 	Logger *slog.Logger
@@ -126,7 +138,8 @@ type Credential struct {
 	// arrived.
 	TLS bool
 	// Mechanism is how it was sent: "LOGIN" (IMAP LOGIN command or SASL
-	// LOGIN), "PLAIN" (SASL PLAIN) or "USER" (POP3 USER/PASS).
+	// LOGIN), "PLAIN" (SASL PLAIN), "USER" (POP3 USER/PASS), or
+	// "OAUTHBEARER" / "XOAUTH2", whose token is then in Password.
 	Mechanism string
 	// Time is when it arrived.
 	Time time.Time

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -198,7 +199,12 @@ func (p *pop3Conn) capa() {
 	caps := []string{"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"}
 	if p.state == pop3Authorization {
 		if p.authAllowed() {
-			caps = append(caps, "USER", "SASL PLAIN")
+			if !p.s.cfg.NoPassword {
+				caps = append(caps, "USER")
+			}
+			if m := p.s.mechanisms(sasl.Plain); len(m) > 0 {
+				caps = append(caps, "SASL "+strings.Join(m, " "))
+			}
 		}
 		if p.canSTLS() {
 			caps = append(caps, "STLS")
@@ -264,6 +270,8 @@ func (p *pop3Conn) pass(password string) {
 	p.user = ""
 	p.s.record("USER", user, password, p.tls)
 	switch {
+	case p.s.cfg.NoPassword:
+		p.fail("-ERR [AUTH] Password sign-in is disabled: sign in with OAuth2")
 	case !p.authAllowed():
 		p.fail("-ERR [AUTH] Plaintext authentication disallowed on non-secure connections")
 	case user == "":
@@ -279,10 +287,11 @@ func (p *pop3Conn) auth(arg string) bool {
 	fields := strings.Fields(arg)
 	if len(fields) == 0 {
 		// The listing form of AUTH that clients still send.
-		p.multiline("+OK", []string{sasl.Plain})
+		p.multiline("+OK", p.s.mechanisms(sasl.Plain))
 		return true
 	}
-	if mech := strings.ToUpper(fields[0]); mech != sasl.Plain || len(fields) > 2 {
+	mech := strings.ToUpper(fields[0])
+	if !slices.Contains(p.s.mechanisms(sasl.Plain), mech) || len(fields) > 2 {
 		p.fail("-ERR Unsupported authentication mechanism")
 		return true
 	}
@@ -303,7 +312,16 @@ func (p *pop3Conn) auth(arg string) bool {
 	}
 
 	var loggedIn bool
-	srv := sasl.NewPlainServer(func(identity, username, password string) error {
+	srv := p.s.oauthServer(mech, p.tls, nil, func(string) error { loggedIn = true; return nil })
+	if srv == nil {
+		srv = p.plainServer(&loggedIn)
+	}
+	return p.saslLoop(srv, resp, &loggedIn)
+}
+
+// plainServer checks SASL PLAIN credentials.
+func (p *pop3Conn) plainServer(loggedIn *bool) sasl.Server {
+	return sasl.NewPlainServer(func(identity, username, password string) error {
 		p.s.record(sasl.Plain, username, password, p.tls)
 		if identity != "" && identity != username {
 			return errors.New("authorization identity not supported")
@@ -311,9 +329,14 @@ func (p *pop3Conn) auth(arg string) bool {
 		if !p.s.checkPassword(username, password) {
 			return errors.New("bad credentials")
 		}
-		loggedIn = true
+		*loggedIn = true
 		return nil
 	})
+}
+
+// saslLoop runs a SASL exchange from the initial response resp (RFC 5034
+// §4); it returns false when the connection failed.
+func (p *pop3Conn) saslLoop(srv sasl.Server, resp []byte, loggedIn *bool) bool {
 	for {
 		challenge, done, err := srv.Next(resp)
 		if err != nil {
@@ -344,7 +367,7 @@ func (p *pop3Conn) auth(arg string) bool {
 			return true
 		}
 	}
-	if loggedIn {
+	if *loggedIn {
 		p.enterTransaction()
 	}
 	return true

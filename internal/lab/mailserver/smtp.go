@@ -55,11 +55,21 @@ var _ smtp.AuthSession = (*smtpSession)(nil)
 
 // AuthMechanisms lists the SASL mechanisms for AUTH.
 func (ss *smtpSession) AuthMechanisms() []string {
-	return []string{sasl.Plain, sasl.Login}
+	return ss.s.mechanisms(sasl.Plain, sasl.Login)
 }
 
 // Auth handles AUTH.
 func (ss *smtpSession) Auth(mech string) (sasl.Server, error) {
+	_, isTLS := ss.conn.TLSConnectionState()
+	if srv := ss.s.oauthServer(mech, isTLS, smtp.ErrAuthFailed, func(user string) error {
+		ss.user = user
+		return nil
+	}); srv != nil {
+		return srv, nil
+	}
+	if ss.s.cfg.NoPassword {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
 	switch mech {
 	case sasl.Plain:
 		return sasl.NewPlainServer(func(identity, username, password string) error {

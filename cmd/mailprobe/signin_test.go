@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/internal/lab"
+)
+
+// TestOAuthDemo: the OAuth2-only demo provider, as a person sees it: the
+// sign-in sentence instead of "Password: OAuth2", --oauth signing in at the
+// lab's provider, --login answered "not possible", and no Apple profile.
+func TestOAuthDemo(t *testing.T) {
+	addr := lab.User("oauth.test")
+	code, stdout, stderr := runCLI(t, "demo", addr)
+	if code != exitOK || !strings.Contains(stdout, "Sign-in:   on the provider's web page (OAuth2)") ||
+		!strings.Contains(stdout, "[oauth2-required]") || strings.Contains(stdout, "Password:  OAuth2") {
+		t.Errorf("mailprobe demo %s = exit %d:\n%s%s", addr, code, stdout, stderr)
+	}
+
+	code, stdout, stderr = runCLI(t, "demo", "--oauth", "--json", addr)
+	var rep detect.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); code != exitOK || err != nil {
+		t.Fatalf("mailprobe demo --oauth --json = exit %d, %v; stderr %s", code, err, stderr)
+	}
+	in, out := rep.Recommended()
+	if in.Login.Status != detect.LoginOAuth2OK || out.Login.Status != detect.LoginOAuth2OK || in.Signin != detect.SigninOAuth2 {
+		t.Errorf("login = %+v / %+v, want oauth2-ok for both", in.Login, out.Login)
+	}
+
+	t.Setenv("MAILPROBE_PASSWORD", lab.Password)
+	if code, stdout, _ = runCLI(t, "demo", "--login", addr); !strings.Contains(stdout, "Login:     not possible with a password. This provider signs you in") || strings.Contains(stdout, "FAILED") {
+		t.Errorf("mailprobe demo --login %s = exit %d:\n%s\nwant not possible, never FAILED", addr, code, stdout)
+	}
+
+	for _, args := range [][]string{
+		{"demo", "--login", "--oauth", addr},
+		{"demo", "--oauth-client-id", "x", addr},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != exitUsage {
+			t.Errorf("mailprobe %v = exit %d (%s), want %d", args, code, stderr, exitUsage)
+		}
+	}
+
+	saved := filepath.Join(t.TempDir(), "report.json")
+	if err := os.WriteFile(saved, []byte(mustJSON(t, &rep)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, "export", "--from", saved, "--format", "apple", "-o", filepath.Join(t.TempDir(), "x.mobileconfig"))
+	if code != exitNothing || !strings.Contains(stderr, "Add the account from the device's own account list") {
+		t.Errorf("mailprobe export --format apple = exit %d, %s; want %d and what to do instead", code, stderr, exitNothing)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
