@@ -106,7 +106,7 @@ func TestFrenchEveryScreen(t *testing.T) {
 	h.expectFrench("malformed address", nil)
 	test.Type(h.w.Canvas().Focused(), "x") // clears the error
 
-	for _, domain := range []string{"demo.test", "srvout.test", "nostarttls.test", "nothing.test", "plain.test", "badcert.test"} {
+	for _, domain := range []string{"demo.test", "srvout.test", "nostarttls.test", "nothing.test", "plain.test", "badcert.test", "oauth.test", "oauthboth.test"} {
 		h.clearAddress()
 		h.typeAddress(lab.User(domain))
 		h.stepwise = true
@@ -149,6 +149,19 @@ func TestFrenchEveryScreen(t *testing.T) {
 			h.button("Fermer").OnTapped()
 			h.q.drain()
 			h.expectFrench(domain+" after the password check", technical)
+		}
+		if strings.HasPrefix(domain, "oauth") { // the OAuth2 sign-in check
+			test.Tap(h.button("Vérifier la connexion (OAuth2)…"))
+			h.expectFrench(domain+" sign-in dialog", technical)
+			test.Tap(h.button("Ouvrir la page de connexion"))
+			h.waitFor("the sign-in check", func() bool { return h.has("Se reconnecter") })
+			if !h.has("Serveur entrant (IMAP mail." + domain + ")\u00a0: fonctionne avec la connexion de votre fournisseur (OAuth2), en tant que " + lab.User(domain)) {
+				t.Errorf("%s: the sign-in check does not say it works: %q", domain, h.texts())
+			}
+			h.expectFrench(domain+" sign-in dialog", technical)
+			h.button("Fermer").OnTapped()
+			h.q.drain()
+			h.expectFrench(domain+" after the sign-in check", technical)
 		}
 		if domain == "srvout.test" {
 			test.Tap(h.button("Oui, mail.provider.test est le serveur de mon fournisseur"))
@@ -228,4 +241,25 @@ func TestSwitchLanguage(t *testing.T) {
 		t.Errorf("the start screen did not switch back to English: %q", h.texts())
 	}
 	_ = time.Second
+}
+
+// TestFrenchAbout opens Aide → À propos de Mailsetup in French.
+func TestFrenchAbout(t *testing.T) {
+	h := newHarnessIn(t, nil, i18n.French)
+	var action func()
+	for _, menu := range h.w.MainMenu().Items {
+		for _, it := range menu.Items {
+			if menu.Label == "Aide" && it.Label == "À propos de Mailsetup" {
+				action = it.Action
+			}
+		}
+	}
+	if action == nil {
+		t.Fatal("no Aide → À propos de Mailsetup in the French menu")
+	}
+	action()
+	if !h.has("À propos de Mailsetup") || !h.has("Fermer") {
+		t.Errorf("the About dialog is not in French: %q", h.texts())
+	}
+	h.expectFrench("about", nil)
 }

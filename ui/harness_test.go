@@ -88,12 +88,10 @@ func newHarnessIn(t *testing.T, l *lab.Lab, lang i18n.Lang) *harness {
 	t.Helper()
 	a := test.NewTempApp(t)
 	h := &harness{t: t, q: &queue{}, lab: l, lang: lang}
-	h.u = ui.New(a, ui.Config{
-		Lang:            h.lang,
-		Do:              h.q.do,
-		DemoLatency:     -1,
-		OpenBrowser:     l.Browser(),
-		OAuthHTTPClient: l.HTTPClient(),
+	cfg := ui.Config{
+		Lang:        h.lang,
+		Do:          h.q.do,
+		DemoLatency: -1,
 		OptionsFor: func(string) (*detect.Options, error) {
 			h.mu.Lock()
 			h.runs++
@@ -102,7 +100,11 @@ func newHarnessIn(t *testing.T, l *lab.Lab, lang i18n.Lang) *harness {
 			o.Timeout = 15 * time.Second
 			return o, nil
 		},
-	})
+	}
+	if l != nil { // TestAbout runs no detection, with no lab
+		cfg.OpenBrowser, cfg.OAuthHTTPClient = l.Browser(), l.HTTPClient()
+	}
+	h.u = ui.New(a, cfg)
 	h.w = h.u.Window()
 	h.w.Resize(fyne.NewSize(1000, 800))
 	t.Cleanup(func() {
