@@ -79,6 +79,7 @@ var flagHelp = map[string]string{
 func localizeHelp(p *i18n.Printer, root *cobra.Command) (missing []string) {
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	root.InitDefaultVersionFlag()
 	root.SetUsageTemplate(usageTemplate(p))
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
