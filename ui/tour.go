@@ -29,7 +29,9 @@ var TourSizes = []fyne.Size{{Width: 800, Height: 600}, {Width: 1440, Height: 900
 // states against the demo lab —
 // start, a malformed address, progress, a secure result, the details, the
 // export tab with the QR code, the password check, a result with caveats,
-// a provider that signs in with OAuth2 and one with a danger warning, some of them in the dark theme too — and
+// a provider that signs in with OAuth2 (its sign-in check), the About
+// dialog and a result with a danger warning, some of them in the dark theme
+// too — and
 // saves a PNG of the window's canvas for each into dir, at every size of
 // [TourSizes]. It must run on its own goroutine while the app runs (it
 // waits for the window), and it does not persist any setting. It returns
@@ -248,6 +250,16 @@ func (t *tour) run() error {
 			}
 			t.ui(func() { o.d.Hide() })
 			return nil
+		},
+		func() error { // Help → About Mailsetup
+			t.ui(t.u.showAbout)
+			err := t.shot("09e-about")
+			t.ui(func() {
+				if t.u.dialog != nil {
+					t.u.dialog.Hide()
+				}
+			})
+			return err
 		},
 		func() error { return t.demo("nostarttls.test", "") },
 		func() error { return t.shot("10-result-danger") },
