@@ -19,7 +19,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,6 +187,12 @@ type run struct {
 	// (the answer, not the reason, so that repeats collapse).
 	hostsMu sync.Mutex
 	bogus   []string
+
+	// specs are the speculative probes of guessed servers no candidate has
+	// taken yet, waiting those a candidate took while they ran (see
+	// speculate.go).
+	specs   map[candKey]*spec
+	waiting []*spec
 }
 
 func (r *run) since() time.Duration { return time.Since(r.start) }
@@ -208,6 +213,7 @@ func (r *run) run(parent context.Context) *Report {
 		r.srcs[s.name] = &sourceState{src: s}
 	}
 	// autoconfig-http waits for the two https autoconfig sources.
+	r.speculate(ctx)
 	for _, s := range sources {
 		if s.name != SourceAutoconfigHTTP {
 			r.startSource(ctx, s.name)
@@ -285,6 +291,8 @@ func (r *run) handle(m any) {
 		for _, f := range m.out.servers {
 			r.add(m.name, f)
 		}
+	case specMsg:
+		r.specDone(m.probeMsg)
 	case probeMsg:
 		c := r.cands[m.key]
 		if c.state != probeRunning {
@@ -390,33 +398,17 @@ func (r *run) hasVerified(in bool) bool {
 }
 
 func (r *run) startProbe(ctx context.Context, c *candidate) {
-	pctx, cancel := context.WithCancel(ctx)
-	c.state, c.cancel = probeRunning, cancel
 	srv := r.server(c)
-	r.emit(Event{Kind: EventProbeStarted, Server: &srv})
 	// Discovery checks the certificate against the host too; whether an
 	// unsigned SRV target may count is the user's confirmation to give, which
 	// the needs-confirmation warning asks for and VerifyLogin enforces.
 	t := probeTarget(&srv, r.addr, true)
-	po := probeOptions(r.o)
-	// The verdict on the addresses belongs to this probe: another probe of
-	// the same host, cancelled half-way, must not change it.
-	var addrs hostVerdict
-	po.LookupIP = func(ctx context.Context, host string) ([]netip.Addr, error) {
-		return r.lookupIP(ctx, host, &addrs)
+	if r.adopt(c, t) {
+		return
 	}
-	r.pending++
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		// The TLSA lookup runs beside the probe; its verdict counts only
-		// when the host's addresses were secure (RFC 7672 §2.2).
-		tlsa := make(chan tlsaAnswer, 1)
-		go func() { tlsa <- r.lookupTLSA(pctx, t.Host, t.Port) }()
-		res := probe.Probe(pctx, t, po)
-		hv, _ := addrs.get()
-		r.msgs <- probeMsg{c.key, res, r.daneOf(t.Host, &addrs, res, <-tlsa), hv.Verdict}
-	}()
+	c.state = probeRunning
+	r.emit(Event{Kind: EventProbeStarted, Server: &srv})
+	r.launch(ctx, c.key, t, &r.bogus, func(m probeMsg) any { return m }, &c.cancel, nil)
 }
 
 // finished reports whether the run can end: everything is done, or the
