@@ -114,6 +114,8 @@ type candidate struct {
 	// candidate's own probe looked them up; empty when it never did.
 	addrs  dnssec.Verdict
 	cancel context.CancelFunc
+	// early: result is the probe's early outcome, its goodbye still under way.
+	early bool
 }
 
 func (c *candidate) incoming() bool { return c.key.protocol != autoconfig.SMTP }
@@ -163,6 +165,21 @@ type probeMsg struct {
 	result probe.Result
 	dane   daneResult
 	addrs  dnssec.Verdict
+	// early: the outcome as soon as the checks passed, before the probe's
+	// goodbye (probe.Options.Checked); the probe's final message follows.
+	early bool
+}
+
+// isEarly reports whether m is an early probe message, which a final one
+// follows (only final messages count in pending).
+func isEarly(m any) bool {
+	switch m := m.(type) {
+	case probeMsg:
+		return m.early
+	case specMsg:
+		return m.early
+	}
+	return false
 }
 
 type run struct {
@@ -275,7 +292,9 @@ func (r *run) finishSource(name SourceName, out sourceOutput) {
 }
 
 func (r *run) handle(m any) {
-	r.pending--
+	if !isEarly(m) {
+		r.pending--
+	}
 	switch m := m.(type) {
 	case sourceMsg:
 		if r.srcs[m.name].done { // already stopped
@@ -294,14 +313,25 @@ func (r *run) handle(m any) {
 	case specMsg:
 		r.specDone(m.probeMsg)
 	case probeMsg:
-		c := r.cands[m.key]
-		if c.state != probeRunning {
-			return
-		}
-		c.state, c.result, c.dane, c.addrs = probeDone, m.result, m.dane, m.addrs
-		srv := r.server(c)
-		r.emit(Event{Kind: EventProbeFinished, Server: &srv})
+		r.probeDone(m)
 	}
+}
+
+// probeDone takes a probe's outcome for its candidate. The final message
+// after an early one only completes the transcript and the time with the
+// goodbye.
+func (r *run) probeDone(m probeMsg) {
+	c := r.cands[m.key]
+	if c.state == probeDone && c.early && !m.early {
+		c.result.Transcript, c.result.Elapsed, c.early = m.result.Transcript, m.result.Elapsed, false
+		return
+	}
+	if c.state != probeRunning {
+		return
+	}
+	c.state, c.result, c.dane, c.addrs, c.early = probeDone, m.result, m.dane, m.addrs, m.early
+	srv := r.server(c)
+	r.emit(Event{Kind: EventProbeFinished, Server: &srv})
 }
 
 // add merges a found server into the candidates.
@@ -502,8 +532,9 @@ func (r *run) stopAll(why string, deadline bool) {
 // drain waits for every goroutine of the run to return.
 func (r *run) drain() {
 	for r.pending > 0 {
-		<-r.msgs
-		r.pending--
+		if !isEarly(<-r.msgs) {
+			r.pending--
+		}
 	}
 	r.wg.Wait()
 }

@@ -130,7 +130,7 @@ func (r *run) useSpec(c *candidate, s *spec) {
 	r.bogus = append(r.bogus, s.bogus...)
 	r.hostsMu.Unlock()
 	m := s.msg
-	c.state, c.result, c.dane, c.addrs = probeDone, m.result, m.dane, m.addrs
+	c.state, c.result, c.dane, c.addrs, c.early = probeDone, m.result, m.dane, m.addrs, m.early
 	srv := r.server(c)
 	r.emit(Event{Kind: EventProbeFinished, Server: &srv})
 }
@@ -139,7 +139,7 @@ func (r *run) useSpec(c *candidate, s *spec) {
 // candidate that took the probe over, if any.
 func (r *run) specDone(m probeMsg) {
 	if s, ok := r.specs[m.key]; ok {
-		s.done, s.msg = true, m
+		s.done, s.msg = true, m // a final message replaces the early one
 		return
 	}
 	for i, s := range r.waiting {
@@ -151,6 +151,9 @@ func (r *run) specDone(m probeMsg) {
 			}
 			return
 		}
+	}
+	if _, ok := r.cands[m.key]; ok && !m.early { // taken over: the goodbye's end
+		r.probeDone(m)
 	}
 }
 
@@ -206,11 +209,31 @@ func (r *run) launch(ctx context.Context, k candKey, t probe.Target, bogus *[]st
 	}
 	r.pending++
 	r.wg.Add(1)
+	outcome := func(res probe.Result, early bool) probeMsg {
+		startTLSA() // when the lookup failed: DANE is decided from the same inputs as ever
+		hv, _ := addrs.get()
+		return probeMsg{k, res, r.daneOf(t.Host, &addrs, res, <-tlsa), hv.Verdict, early}
+	}
+	// The outcome counts as soon as the checks passed, without waiting for
+	// the answer to the goodbye; the final message brings the transcript's
+	// end.
+	var early *probeMsg
+	po.Checked = func(res probe.Result) {
+		m := outcome(res, true)
+		early = &m
+		r.msgs <- wrap(m)
+	}
 	go func() {
 		defer r.wg.Done()
 		res := probe.Probe(pctx, t, po)
-		startTLSA() // the lookup failed: DANE is decided from the same inputs as ever
-		hv, _ := addrs.get()
-		r.msgs <- wrap(probeMsg{k, res, r.daneOf(t.Host, &addrs, res, <-tlsa), hv.Verdict})
+		if early == nil {
+			r.msgs <- wrap(outcome(res, false))
+			return
+		}
+		// The same outcome (a goodbye never changes it), with the goodbye
+		// in the transcript.
+		final := *early
+		final.result.Transcript, final.result.Elapsed, final.early = res.Transcript, res.Elapsed, false
+		r.msgs <- wrap(final)
 	}()
 }

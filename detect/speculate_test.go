@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -182,5 +183,35 @@ func TestMXSourceTakesFirstProviderDocument(t *testing.T) {
 	}
 	if s.ElapsedMS >= delay.Milliseconds() {
 		t.Errorf("Run(mx.test) source mx took %d ms, want less than the %s the provider's ISP database entry was delayed", s.ElapsedMS, delay)
+	}
+}
+
+// TestProbeOutcomeBeforeGoodbye: the engine takes a probe's outcome as soon
+// as its checks passed (probe.Options.Checked), not one round trip later
+// after the goodbye: each probe-finished event of a verified server carries
+// a transcript without LOGOUT or QUIT.
+func TestProbeOutcomeBeforeGoodbye(t *testing.T) {
+	l := startLab(t, lab.Options{})
+	o := l.DetectOptions()
+	var mu sync.Mutex
+	seen := 0
+	o.OnEvent = func(ev detect.Event) {
+		if ev.Kind != detect.EventProbeFinished || ev.Server.Probe.Status != detect.ProbeOK {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		seen++
+		for _, line := range ev.Server.Probe.Transcript {
+			if line.From == "client" && (strings.HasSuffix(line.Text, "LOGOUT") || line.Text == "QUIT") {
+				t.Errorf("probe of %s finished with %q in its transcript, want the outcome before the goodbye", ev.Server.HostPort(), line.Text)
+			}
+		}
+	}
+	if _, err := detect.Run(context.Background(), lab.User("demo.test"), o); err != nil {
+		t.Fatal(err)
+	}
+	if seen == 0 {
+		t.Fatal("Run(demo.test): no probe finished ok")
 	}
 }
