@@ -196,7 +196,7 @@ func BenchmarkCriticalPath(b *testing.B) {
 			fmt.Fprintf(&sb, "worst ratio at %s: %.3f (%s)\n", lat, w.ratio, w.domain)
 		}
 	}
-	b.Log(sb.String())
+	fmt.Print(sb.String()) // always shown, -v or not
 }
 
 // BenchmarkSilentFirst measures what a silent host ranked first costs: the
