@@ -58,11 +58,19 @@ type path struct {
 	// D, pop.D, pop3.D, smtp.D on a standard port), so it can be probed from
 	// the start, with a cold lookup, before any source named it.
 	guessable bool
+	// guessedHost: the host is a guessed name, perhaps for another
+	// protocol or port (imap.D serving SMTP on 465), so its addresses can
+	// be looked up from the start (cold) whatever the source says later.
+	guessedHost bool
 }
 
 // rt is the round trips until the direction's answer is proven.
 func (p path) rt() int {
-	after := p.source + p.lookup + p.probe
+	known := p.source + p.lookup // the addresses, once the source named the host
+	if p.guessable || p.guessedHost {
+		known = max(p.source, lookupCold)
+	}
+	after := known + p.probe
 	if p.guessable {
 		after = min(after, lookupCold+p.probe)
 	}
@@ -151,12 +159,12 @@ var models = map[string]model{
 		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPSTLS, guessable: true},
 		proofs: []int{srvAnswer, lookupCold + probeRefused},
 	},
-	// https autoconfig names imap.D:993 (guessable) and imap.D:465 (not a
-	// guessed name for SMTP); the zone is unsigned, proven so by the SRV
-	// answers, so the lookup after the autoconfig answer is warm.
+	// https autoconfig names imap.D:993 (guessable) and imap.D:465: not a
+	// guessed server for SMTP, but imap.D is a guessed host, so its
+	// addresses are known from the start.
 	"conflict.test": {
 		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
-		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessedHost: true},
 		proofs: []int{srvAnswer},
 	},
 	// Nothing published: every source must have nothing (ISP database 404,
