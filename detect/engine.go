@@ -5,8 +5,9 @@
 // (local files, DNS SRV per RFC 6186 and RFC 8314, provider autoconfig over
 // https, the ISP database, the MX host's provider, Autodiscover, and guessing)
 // under one deadline, merges the servers they name into distinct candidates,
-// probes each distinct (host, port, security) once as soon as it is known,
-// ranks them as RFC 8314 asks (verified first, implicit TLS before STARTTLS
+// probes each distinct (host, port, security) once as soon as it is known
+// (the guessable servers speculatively from the start, their results kept
+// aside until needed; see speculate.go), ranks them as RFC 8314 asks (verified first, implicit TLS before STARTTLS
 // before plaintext, then the trust of the source, then the source's own
 // order) and returns a [Report].
 //
@@ -210,6 +211,8 @@ type run struct {
 	// speculate.go).
 	specs   map[candKey]*spec
 	waiting []*spec
+	// ctx is the run's context, for the probes started from messages.
+	ctx context.Context
 }
 
 func (r *run) since() time.Duration { return time.Since(r.start) }
@@ -224,6 +227,7 @@ func (r *run) emit(ev Event) {
 func (r *run) run(parent context.Context) *Report {
 	ctx, cancel := context.WithTimeout(parent, r.o.Timeout)
 	defer cancel()
+	r.ctx = ctx
 	r.o.Logger.Debug("detect: start", "address", r.addr.String(), "timeout", r.o.Timeout)
 
 	for _, s := range sources {

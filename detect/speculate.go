@@ -112,6 +112,9 @@ func (r *run) adopt(c *candidate, t probe.Target) bool {
 		return false
 	}
 	delete(r.specs, c.key) // one candidate per key: used once
+	if s.done && timedOut(s.msg) {
+		return false // its budget began earlier than c's would have: c gets a probe of its own
+	}
 	c.state, c.cancel = probeRunning, s.cancel
 	srv := r.server(c)
 	r.emit(Event{Kind: EventProbeStarted, Server: &srv})
@@ -146,8 +149,15 @@ func (r *run) specDone(m probeMsg) {
 		if s.waiting.key == m.key {
 			r.waiting = slices.Delete(r.waiting, i, i+1)
 			s.done, s.msg = true, m
-			if s.waiting.state == probeRunning { // not stopped meanwhile
-				r.useSpec(s.waiting, s)
+			c := s.waiting
+			switch {
+			case c.state != probeRunning: // stopped meanwhile
+			case timedOut(m):
+				// Its budget began before c's would have: c's own probe
+				// gets a whole one, as without speculation.
+				r.launch(r.ctx, c.key, s.target, &r.bogus, func(m probeMsg) any { return m }, &c.cancel, nil)
+			default:
+				r.useSpec(c, s)
 			}
 			return
 		}
@@ -156,6 +166,9 @@ func (r *run) specDone(m probeMsg) {
 		r.probeDone(m)
 	}
 }
+
+// timedOut reports whether a probe ran out of its budget.
+func timedOut(m probeMsg) bool { return m.result.Status == probe.StatusTimeout }
 
 func sameTarget(a, b probe.Target) bool {
 	return a.Protocol == b.Protocol && a.Host == b.Host && a.Port == b.Port && a.Security == b.Security &&
