@@ -2,13 +2,16 @@ package detect
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect/dnssec"
 	"github.com/mailsetup/mailsetup/detect/probe"
+	"github.com/mailsetup/mailsetup/detect/resolver"
 )
 
 // Speculative guessing (issue 12). The guessed servers (guessHosts on the
@@ -35,6 +38,8 @@ type spec struct {
 	bogus []string
 	// waiting is the candidate that took this probe over while it ran.
 	waiting *candidate
+	// lookup resolves the host for every guessed port of it.
+	lookup *sharedLookup
 }
 
 // specMsg is a speculative probe's result.
@@ -67,7 +72,7 @@ func (r *run) speculate(ctx context.Context) {
 		}
 		srv := Server{Protocol: k.protocol, Host: k.host, Port: k.port, Security: k.security,
 			Trust: TrustGuess, Sources: []SourceName{SourceGuess}}
-		s := &spec{target: probeTarget(&srv, r.addr, true)}
+		s := &spec{target: probeTarget(&srv, r.addr, true), lookup: hosts[k.host]}
 		r.specs[k] = s
 		r.launch(ctx, k, s.target, &s.bogus, func(m probeMsg) any { return specMsg{m} }, &s.cancel, hosts[k.host])
 	}
@@ -83,13 +88,26 @@ type sharedLookup struct {
 	res   dnssec.Result
 	ok    bool
 	bogus []string
+	// missing: the unvalidated lookup found no such host, so no validation
+	// was done; the probes' results are then never used.
+	missing atomic.Bool
 }
+
+func (sl *sharedLookup) isMissing() bool { return sl.missing.Load() }
 
 // lookup resolves host once, in the run's context (not one probe's, which
 // may be cancelled half-way), and gives each caller the addresses and
-// their verdict.
+// their verdict. Most guessed names do not exist: an unvalidated lookup
+// first (the guess source asks the same questions, so the resolver answers
+// once) spares validating their denials; one that exists is then validated
+// from the resolver's cache.
 func (sl *sharedLookup) lookup(ctx context.Context, r *run, host string, hv *hostVerdict, bogus func(string)) ([]netip.Addr, error) {
 	sl.once.Do(func() {
+		if _, err := resolver.LookupIP(ctx, r.o.Resolver, host); errors.Is(err, resolver.ErrNotFound) {
+			sl.err = err
+			sl.missing.Store(true)
+			return
+		}
 		var own hostVerdict
 		sl.ips, sl.err = r.lookupIP(ctx, host, &own, func(b string) { sl.bogus = append(sl.bogus, b) })
 		sl.res, sl.ok = own.get()
@@ -108,8 +126,8 @@ func (sl *sharedLookup) lookup(ctx context.Context, r *run, host string, hv *hos
 // reports whether c's probe is taken care of.
 func (r *run) adopt(c *candidate, t probe.Target) bool {
 	s, ok := r.specs[c.key]
-	if !ok || s.waiting != nil || !sameTarget(s.target, t) {
-		return false
+	if !ok || s.waiting != nil || !sameTarget(s.target, t) || s.lookup.isMissing() {
+		return false // a host found missing unvalidated gets its own, validated, probe
 	}
 	delete(r.specs, c.key) // one candidate per key: used once
 	if s.done && timedOut(s.msg) {
@@ -223,6 +241,9 @@ func (r *run) launch(ctx context.Context, k candKey, t probe.Target, bogus *[]st
 	r.pending++
 	r.wg.Add(1)
 	outcome := func(res probe.Result, early bool) probeMsg {
+		if shared != nil && shared.isMissing() {
+			return probeMsg{key: k, result: res, early: early} // never used (see adopt): no TLSA query
+		}
 		startTLSA() // when the lookup failed: DANE is decided from the same inputs as ever
 		hv, _ := addrs.get()
 		return probeMsg{k, res, r.daneOf(t.Host, &addrs, res, <-tlsa), hv.Verdict, early}
