@@ -461,9 +461,10 @@ func (r *run) finished() bool {
 	}
 	if r.grace == nil && r.settled(true) && r.settled(false) {
 		// The answer is certain. Work still under way gets a tenth of the
-		// time spent so far to finish, so alternatives are often probed
-		// too, at a cost of at most 1.1x the time to the answer.
-		r.timer = time.NewTimer(r.since() / 10)
+		// time spent so far to finish (at least minGrace), so alternatives
+		// are often probed too, at a cost of at most 1.1x the time to the
+		// answer (beyond 200 ms).
+		r.timer = time.NewTimer(graceFor(r.since()))
 		r.grace = r.timer.C
 	}
 	return false
@@ -544,3 +545,13 @@ func (r *run) drain() {
 }
 
 func joinHostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
+
+// minGrace is the least grace the remaining work gets: on a fast network a
+// tenth of a run of a few tens of milliseconds leaves nothing time to
+// finish, and the report would often lack the sources that confirm the
+// answer (an https autoconfig beside a signed SRV answer).
+const minGrace = 20 * time.Millisecond
+
+// graceFor is the grace given to the work still under way once the answer
+// is certain, after spent: a tenth of it, at least minGrace.
+func graceFor(spent time.Duration) time.Duration { return max(spent/10, minGrace) }
