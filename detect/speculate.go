@@ -126,12 +126,12 @@ func (sl *sharedLookup) lookup(ctx context.Context, r *run, host string, hv *hos
 // reports whether c's probe is taken care of.
 func (r *run) adopt(c *candidate, t probe.Target) bool {
 	s, ok := r.specs[c.key]
-	if !ok || s.waiting != nil || !sameTarget(s.target, t) || s.lookup.isMissing() {
-		return false // a host found missing unvalidated gets its own, validated, probe
+	if !ok || s.waiting != nil || !sameTarget(s.target, t) {
+		return false
 	}
 	delete(r.specs, c.key) // one candidate per key: used once
-	if s.done && timedOut(s.msg) {
-		return false // its budget began earlier than c's would have: c gets a probe of its own
+	if s.done && s.unusable() {
+		return false // c gets a probe of its own
 	}
 	c.state, c.cancel = probeRunning, s.cancel
 	srv := r.server(c)
@@ -170,9 +170,8 @@ func (r *run) specDone(m probeMsg) {
 			c := s.waiting
 			switch {
 			case c.state != probeRunning: // stopped meanwhile
-			case timedOut(m):
-				// Its budget began before c's would have: c's own probe
-				// gets a whole one, as without speculation.
+			case s.unusable():
+				// c gets a probe of its own, as without speculation.
 				r.launch(r.ctx, c.key, s.target, &r.bogus, func(m probeMsg) any { return m }, &c.cancel, nil)
 			default:
 				r.useSpec(c, s)
@@ -185,8 +184,13 @@ func (r *run) specDone(m probeMsg) {
 	}
 }
 
-// timedOut reports whether a probe ran out of its budget.
-func timedOut(m probeMsg) bool { return m.result.Status == probe.StatusTimeout }
+// unusable reports whether a finished speculative probe's result may not
+// stand for the probe its candidate would have had: it ran out of a budget
+// that began earlier than that probe's would have, or its host was found
+// missing by the unvalidated lookup, so nothing was validated.
+func (s *spec) unusable() bool {
+	return s.msg.result.Status == probe.StatusTimeout || s.lookup.isMissing()
+}
 
 func sameTarget(a, b probe.Target) bool {
 	return a.Protocol == b.Protocol && a.Host == b.Host && a.Port == b.Port && a.Security == b.Security &&
