@@ -64,8 +64,9 @@ func (h *hostVerdict) get() (dnssec.Result, bool) {
 }
 
 // lookupIP resolves a probed host through the validator and records the
-// verdict in hv. Bogus addresses are never used (RFC 4035 §4.3).
-func (r *run) lookupIP(ctx context.Context, host string, hv *hostVerdict) ([]netip.Addr, error) {
+// verdict in hv. Bogus addresses are never used (RFC 4035 §4.3); each is
+// told to bogus.
+func (r *run) lookupIP(ctx context.Context, host string, hv *hostVerdict, bogus func(string)) ([]netip.Addr, error) {
 	vr := &validating{v: r.v, verdict: dnssec.Result{Verdict: dnssec.Secure}}
 	addrs, err := resolver.LookupIP(ctx, vr, host)
 	if _, perr := netip.ParseAddr(host); perr == nil { // an IP literal: nothing was validated
@@ -76,9 +77,7 @@ func (r *run) lookupIP(ctx context.Context, host string, hv *hostVerdict) ([]net
 	vr.mu.Unlock()
 	hv.set(verdict)
 	if verdict.Verdict == dnssec.Bogus {
-		r.hostsMu.Lock()
-		r.bogus = append(r.bogus, host+" A/AAAA: "+verdict.Reason)
-		r.hostsMu.Unlock()
+		bogus(host + " A/AAAA: " + verdict.Reason)
 	}
 	if verdict.Verdict == dnssec.Bogus {
 		return nil, fmt.Errorf("the addresses of %s failed DNSSEC validation: %w", host, verdict.Err())

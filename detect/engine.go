@@ -5,8 +5,9 @@
 // (local files, DNS SRV per RFC 6186 and RFC 8314, provider autoconfig over
 // https, the ISP database, the MX host's provider, Autodiscover, and guessing)
 // under one deadline, merges the servers they name into distinct candidates,
-// probes each distinct (host, port, security) once as soon as it is known,
-// ranks them as RFC 8314 asks (verified first, implicit TLS before STARTTLS
+// probes each distinct (host, port, security) once as soon as it is known
+// (the guessable servers speculatively from the start, their results kept
+// aside until needed; see speculate.go), ranks them as RFC 8314 asks (verified first, implicit TLS before STARTTLS
 // before plaintext, then the trust of the source, then the source's own
 // order) and returns a [Report].
 //
@@ -19,7 +20,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,6 +115,8 @@ type candidate struct {
 	// candidate's own probe looked them up; empty when it never did.
 	addrs  dnssec.Verdict
 	cancel context.CancelFunc
+	// early: result is the probe's early outcome, its goodbye still under way.
+	early bool
 }
 
 func (c *candidate) incoming() bool { return c.key.protocol != autoconfig.SMTP }
@@ -164,6 +166,21 @@ type probeMsg struct {
 	result probe.Result
 	dane   daneResult
 	addrs  dnssec.Verdict
+	// early: the outcome as soon as the checks passed, before the probe's
+	// goodbye (probe.Options.Checked); the probe's final message follows.
+	early bool
+}
+
+// isEarly reports whether m is an early probe message, which a final one
+// follows (only final messages count in pending).
+func isEarly(m any) bool {
+	switch m := m.(type) {
+	case probeMsg:
+		return m.early
+	case specMsg:
+		return m.early
+	}
+	return false
 }
 
 type run struct {
@@ -188,6 +205,14 @@ type run struct {
 	// (the answer, not the reason, so that repeats collapse).
 	hostsMu sync.Mutex
 	bogus   []string
+
+	// specs are the speculative probes of guessed servers no candidate has
+	// taken yet, waiting those a candidate took while they ran (see
+	// speculate.go).
+	specs   map[candKey]*spec
+	waiting []*spec
+	// ctx is the run's context, for the probes started from messages.
+	ctx context.Context
 }
 
 func (r *run) since() time.Duration { return time.Since(r.start) }
@@ -202,12 +227,14 @@ func (r *run) emit(ev Event) {
 func (r *run) run(parent context.Context) *Report {
 	ctx, cancel := context.WithTimeout(parent, r.o.Timeout)
 	defer cancel()
+	r.ctx = ctx
 	r.o.Logger.Debug("detect: start", "address", r.addr.String(), "timeout", r.o.Timeout)
 
 	for _, s := range sources {
 		r.srcs[s.name] = &sourceState{src: s}
 	}
 	// autoconfig-http waits for the two https autoconfig sources.
+	r.speculate(ctx)
 	for _, s := range sources {
 		if s.name != SourceAutoconfigHTTP {
 			r.startSource(ctx, s.name)
@@ -269,7 +296,9 @@ func (r *run) finishSource(name SourceName, out sourceOutput) {
 }
 
 func (r *run) handle(m any) {
-	r.pending--
+	if !isEarly(m) {
+		r.pending--
+	}
 	switch m := m.(type) {
 	case sourceMsg:
 		if r.srcs[m.name].done { // already stopped
@@ -285,15 +314,28 @@ func (r *run) handle(m any) {
 		for _, f := range m.out.servers {
 			r.add(m.name, f)
 		}
+	case specMsg:
+		r.specDone(m.probeMsg)
 	case probeMsg:
-		c := r.cands[m.key]
-		if c.state != probeRunning {
-			return
-		}
-		c.state, c.result, c.dane, c.addrs = probeDone, m.result, m.dane, m.addrs
-		srv := r.server(c)
-		r.emit(Event{Kind: EventProbeFinished, Server: &srv})
+		r.probeDone(m)
 	}
+}
+
+// probeDone takes a probe's outcome for its candidate. The final message
+// after an early one only completes the transcript and the time with the
+// goodbye.
+func (r *run) probeDone(m probeMsg) {
+	c := r.cands[m.key]
+	if c.state == probeDone && c.early && !m.early {
+		c.result.Transcript, c.result.Elapsed, c.early = m.result.Transcript, m.result.Elapsed, false
+		return
+	}
+	if c.state != probeRunning {
+		return
+	}
+	c.state, c.result, c.dane, c.addrs, c.early = probeDone, m.result, m.dane, m.addrs, m.early
+	srv := r.server(c)
+	r.emit(Event{Kind: EventProbeFinished, Server: &srv})
 }
 
 // add merges a found server into the candidates.
@@ -390,33 +432,17 @@ func (r *run) hasVerified(in bool) bool {
 }
 
 func (r *run) startProbe(ctx context.Context, c *candidate) {
-	pctx, cancel := context.WithCancel(ctx)
-	c.state, c.cancel = probeRunning, cancel
 	srv := r.server(c)
-	r.emit(Event{Kind: EventProbeStarted, Server: &srv})
 	// Discovery checks the certificate against the host too; whether an
 	// unsigned SRV target may count is the user's confirmation to give, which
 	// the needs-confirmation warning asks for and VerifyLogin enforces.
 	t := probeTarget(&srv, r.addr, true)
-	po := probeOptions(r.o)
-	// The verdict on the addresses belongs to this probe: another probe of
-	// the same host, cancelled half-way, must not change it.
-	var addrs hostVerdict
-	po.LookupIP = func(ctx context.Context, host string) ([]netip.Addr, error) {
-		return r.lookupIP(ctx, host, &addrs)
+	if r.adopt(c, t) {
+		return
 	}
-	r.pending++
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		// The TLSA lookup runs beside the probe; its verdict counts only
-		// when the host's addresses were secure (RFC 7672 §2.2).
-		tlsa := make(chan tlsaAnswer, 1)
-		go func() { tlsa <- r.lookupTLSA(pctx, t.Host, t.Port) }()
-		res := probe.Probe(pctx, t, po)
-		hv, _ := addrs.get()
-		r.msgs <- probeMsg{c.key, res, r.daneOf(t.Host, &addrs, res, <-tlsa), hv.Verdict}
-	}()
+	c.state = probeRunning
+	r.emit(Event{Kind: EventProbeStarted, Server: &srv})
+	r.launch(ctx, c.key, t, &r.bogus, func(m probeMsg) any { return m }, &c.cancel, nil)
 }
 
 // finished reports whether the run can end: everything is done, or the
@@ -435,9 +461,10 @@ func (r *run) finished() bool {
 	}
 	if r.grace == nil && r.settled(true) && r.settled(false) {
 		// The answer is certain. Work still under way gets a tenth of the
-		// time spent so far to finish, so alternatives are often probed
-		// too, at a cost of at most 1.1x the time to the answer.
-		r.timer = time.NewTimer(r.since() / 10)
+		// time spent so far to finish (at least minGrace), so alternatives
+		// are often probed too, at a cost of at most 1.1x the time to the
+		// answer (beyond 200 ms).
+		r.timer = time.NewTimer(graceFor(r.since()))
 		r.grace = r.timer.C
 	}
 	return false
@@ -510,10 +537,21 @@ func (r *run) stopAll(why string, deadline bool) {
 // drain waits for every goroutine of the run to return.
 func (r *run) drain() {
 	for r.pending > 0 {
-		<-r.msgs
-		r.pending--
+		if !isEarly(<-r.msgs) {
+			r.pending--
+		}
 	}
 	r.wg.Wait()
 }
 
 func joinHostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
+
+// minGrace is the least grace the remaining work gets: on a fast network a
+// tenth of a run of a few tens of milliseconds leaves nothing time to
+// finish, and the report would often lack the sources that confirm the
+// answer (an https autoconfig beside a signed SRV answer).
+const minGrace = 20 * time.Millisecond
+
+// graceFor is the grace given to the work still under way once the answer
+// is certain, after spent: a tenth of it, at least minGrace.
+func graceFor(spent time.Duration) time.Duration { return max(spent/10, minGrace) }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMXProviderDomains(t *testing.T) {
@@ -62,6 +63,21 @@ func TestTrustOrder(t *testing.T) {
 	for _, tr := range order {
 		if got, want := tr.NeedsConfirmation(), tr.Level() < TrustHTTPS.Level(); got != want {
 			t.Errorf("%s.NeedsConfirmation() = %v, want %v", tr, got, want)
+		}
+	}
+}
+
+// TestGrace: the work still under way once the answer is certain gets a
+// tenth of the time spent, and at least minGrace on a fast network.
+func TestGrace(t *testing.T) {
+	for _, tc := range []struct{ spent, want time.Duration }{
+		{0, minGrace},
+		{50 * time.Millisecond, minGrace},
+		{200 * time.Millisecond, 20 * time.Millisecond},
+		{time.Second, 100 * time.Millisecond},
+	} {
+		if got := graceFor(tc.spent); got != tc.want {
+			t.Errorf("graceFor(%s) = %s, want %s", tc.spent, got, tc.want)
 		}
 	}
 }

@@ -66,6 +66,13 @@ type Options struct {
 	LoginTimeout time.Duration
 	// NoGuess turns the guessing source off.
 	NoGuess bool
+	// NoSpeculativeGuess probes guessed servers only once every other
+	// source has settled and nothing better was verified, instead of from
+	// the start beside the sources (keeping the results aside until
+	// needed). It opens fewer connections, to guessed hosts that may not be
+	// the provider's, and answers later when only guessing finds the
+	// servers. Nothing but the probe itself is ever sent to a guessed host.
+	NoSpeculativeGuess bool
 	// Exhaustive waits for every source and every probe, instead of
 	// stopping once the recommendation can no longer change.
 	Exhaustive bool

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/mailsetup/mailsetup/detect/dnssec"
+	"github.com/mailsetup/mailsetup/detect/resolver"
 )
 
 // mxProviderDomains returns the domains under which the provider of an MX
@@ -52,71 +54,155 @@ func mxSource(ctx context.Context, e *env) sourceOutput {
 }
 
 // mxLookup is mxSource without the DNSSEC verdict on the servers it names.
+//
+// What can overlap does (issue 12): the provider's documents are fetched
+// as soon as the MX answer arrives, while its DNSSEC validation runs; a
+// bogus answer, or a validated answer naming another host, throws that work
+// away, so the outcome is the validated answer's as before. The provider
+// zone's keys are fetched beside the documents, for the probes of the hosts
+// they name.
 func mxLookup(ctx context.Context, e *env) sourceOutput {
 	q := e.addr.Domain + " MX"
-	a, val, err := e.v.Lookup(ctx, e.addr.Domain+".", dns.TypeMX)
+	type validated struct {
+		a   *resolver.Answer
+		val dnssec.Result
+		err error
+	}
+	vch := make(chan validated, 1)
+	go func() {
+		a, val, err := e.v.Lookup(ctx, e.addr.Domain+".", dns.TypeMX)
+		vch <- validated{a, val, err}
+	}()
+	var early *mxFetch
+	if a, err := e.o.Resolver.Query(ctx, e.addr.Domain+".", dns.TypeMX); err == nil {
+		if host, ok := firstMX(a.Records); ok {
+			early = startMXFetch(ctx, e, host)
+		}
+	}
+	v := <-vch
+	a, val, err := v.a, v.val, v.err
 	if err != nil {
+		early.stop()
 		return failed(err, q)
 	}
 	if val.Verdict == dnssec.Bogus { // RFC 4035 §4.3: bogus data is never used
+		early.stop()
 		o := failed(val.Err(), q)
 		o.bogus = []string{e.addr.Domain + " MX: " + val.Reason}
 		o.dnssec = dnssec.Bogus
 		return o
 	}
+	host, ok := firstMX(a.Records)
+	if !ok {
+		early.stop()
+		o := none("no MX records", q)
+		o.dnssec = val.Verdict
+		return o
+	}
+	if early == nil || early.host != host {
+		early.stop()
+		early = startMXFetch(ctx, e, host)
+	}
+	if len(early.domains) == 0 {
+		early.stop()
+		o := none(fmt.Sprintf("MX %s belongs to the email domain itself", host), q)
+		o.dnssec = val.Verdict
+		return o
+	}
+	out := early.result(q)
+	out.dnssec = val.Verdict
+	return out
+}
+
+// firstMX is the host of the most preferred MX record, lower case without
+// the trailing dot.
+func firstMX(records []dns.RR) (string, bool) {
 	var mxs []*dns.MX
-	for _, rr := range a.Records {
+	for _, rr := range records {
 		if mx, ok := rr.(*dns.MX); ok && mx.Mx != "." {
 			mxs = append(mxs, mx)
 		}
 	}
 	if len(mxs) == 0 {
-		o := none("no MX records", q)
-		o.dnssec = val.Verdict
-		return o
+		return "", false
 	}
 	sort.SliceStable(mxs, func(i, j int) bool { return mxs[i].Preference < mxs[j].Preference })
-	host := strings.TrimSuffix(strings.ToLower(mxs[0].Mx), ".")
-	domains := mxProviderDomains(host, e.addr.Domain)
-	if len(domains) == 0 {
-		o := none(fmt.Sprintf("MX %s belongs to the email domain itself", host), q)
-		o.dnssec = val.Verdict
-		return o
-	}
+	return strings.TrimSuffix(strings.ToLower(mxs[0].Mx), "."), true
+}
 
-	var urls []string
-	for _, d := range domains {
-		urls = append(urls, "https://autoconfig."+d+"/mail/config-v1.1.xml")
+// mxFetch is the fetch of an MX host's provider documents, under way.
+type mxFetch struct {
+	e       *env
+	host    string
+	domains []string
+	urls    []string
+	results []chan mxResult
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+type mxResult struct {
+	out sourceOutput
+	err error
+}
+
+// startMXFetch fetches, all at once, the https autoconfig and the ISPDB
+// entry of every provider domain of host, and validates the provider
+// zone's keys meanwhile.
+func startMXFetch(ctx context.Context, e *env, host string) *mxFetch {
+	f := &mxFetch{e: e, host: host, domains: mxProviderDomains(host, e.addr.Domain)}
+	ctx, f.cancel = context.WithCancel(ctx)
+	for _, d := range f.domains {
+		f.urls = append(f.urls, "https://autoconfig."+d+"/mail/config-v1.1.xml")
 		if !e.o.NoISPDB {
-			urls = append(urls, ispdbURL(e.o.ISPDB, d))
+			f.urls = append(f.urls, ispdbURL(e.o.ISPDB, d))
 		}
 	}
-	// Fetch them all at once; take the first, in the order above, that
-	// answers.
-	type res struct {
-		out sourceOutput
-		err error
-	}
-	results := make([]chan res, len(urls))
-	for i, u := range urls {
-		results[i] = make(chan res, 1)
+	for _, u := range f.urls {
+		ch := make(chan mxResult, 1)
+		f.results = append(f.results, ch)
+		f.wg.Add(1)
 		go func() {
+			defer f.wg.Done()
 			cfg, final, err := fetchConfig(ctx, e, u)
 			if err != nil {
-				results[i] <- res{err: err}
+				ch <- mxResult{err: err}
 				return
 			}
-			results[i] <- res{out: configOutput(e, cfg, final, TrustMX, nil)}
+			ch <- mxResult{out: configOutput(e, cfg, final, TrustMX, nil)}
 		}()
 	}
-	queries := append([]string{q}, urls...)
+	if n := len(f.domains); n > 0 {
+		// The keys of the provider's zone, for the probes of the hosts its
+		// documents name: the validator caches them (only a secure or
+		// insecure outcome is kept, so a cut-off fetch spoils nothing).
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			_, _, _ = e.v.Lookup(ctx, f.domains[n-1]+".", dns.TypeDNSKEY)
+		}()
+	}
+	return f
+}
+
+// stop abandons the fetch; a nil fetch is fine.
+func (f *mxFetch) stop() {
+	if f == nil {
+		return
+	}
+	f.cancel()
+	f.wg.Wait()
+}
+
+// result takes the first document, in the order of the URLs, that names
+// servers: it returns once every URL before it failed, and abandons the
+// rest.
+func (f *mxFetch) result(q string) sourceOutput {
+	defer f.stop()
+	queries := append([]string{q}, f.urls...)
 	var errs []error
-	var best *sourceOutput
-	for i := range urls {
-		r := <-results[i]
-		if best != nil {
-			continue // drain the rest: they end with ctx or on their own
-		}
+	for i := range f.urls {
+		r := <-f.results[i]
 		if r.err != nil {
 			errs = append(errs, r.err)
 			continue
@@ -127,17 +213,12 @@ func mxLookup(ctx context.Context, e *env) sourceOutput {
 			for j := range o.servers {
 				o.servers[j].trust = TrustMX
 			}
-			o.detail = fmt.Sprintf("MX %s → %s", host, o.detail)
+			o.detail = fmt.Sprintf("MX %s → %s", f.host, o.detail)
 			o.queries = queries
-			o.dnssec = val.Verdict
-			best = &o
+			return o
 		}
 	}
-	if best != nil {
-		return *best
-	}
 	out := noneOrError(errs, queries...)
-	out.detail = fmt.Sprintf("MX %s → %s: %s", host, strings.Join(domains, ", "), out.detail)
-	out.dnssec = val.Verdict
+	out.detail = fmt.Sprintf("MX %s → %s: %s", f.host, strings.Join(f.domains, ", "), out.detail)
 	return out
 }

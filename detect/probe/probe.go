@@ -123,6 +123,14 @@ type Options struct {
 	// Logger receives debug records of the probe's steps; nil discards
 	// them. Credentials are never logged, nor any protocol line.
 	Logger *slog.Logger
+	// Checked, when set, is called by Probe once, on the probe's goroutine,
+	// as soon as the checks succeeded and only the polite goodbye (LOGOUT,
+	// QUIT) and its answer remain: with the Result Probe will return, but
+	// for Elapsed and Transcript, which stop before the goodbye. A caller
+	// can use the outcome one round trip early while Probe still says
+	// goodbye as the protocols ask (RFC 5321 §4.1.1.10). It is not called
+	// when the probe fails, nor by Login.
+	Checked func(Result)
 	// ClientName is the name given in SMTP EHLO. Empty means the address
 	// literal of the local end of the connection ("[192.0.2.1]",
 	// "[IPv6:2001:db8::1]"), which RFC 5321 §4.1.4 allows for a client
@@ -277,6 +285,7 @@ func runProber(ctx context.Context, t Target, o Options, tr *transcript, a *atte
 		where: net.JoinHostPort(t.Host, strconv.Itoa(t.Port)),
 		tr:    tr,
 		login: a,
+		start: start,
 	}
 	if d, ok := ctx.Deadline(); ok {
 		p.budget = time.Until(d).Round(time.Millisecond)
@@ -339,6 +348,7 @@ type prober struct {
 	preauth  bool       // the IMAP server greeted PREAUTH (over TLS)
 	login    *attempt   // the login attempt, nil for Probe
 	failed   *failure   // why the connection failed, after runProber
+	start    time.Time  // when the probe (or login check) started
 }
 
 // failure is why a probe failed: a status, the kind of failure (one of the
@@ -453,7 +463,17 @@ func (p *prober) run() *failure {
 
 // goodbye gives the polite LOGOUT/QUIT exchange a short budget of its own: the
 // result is known by then and must not wait on a slow server.
+// It is reached only once every check passed, so the outcome is known: a
+// probe hands it to Options.Checked first.
 func (p *prober) goodbye() {
+	if p.login == nil && p.o.Checked != nil {
+		p.flushReads()
+		res := p.res
+		res.Status = StatusOK
+		res.Elapsed = time.Since(p.start)
+		res.Transcript = p.tr.snapshot()
+		p.o.Checked(res)
+	}
 	p.conn.tighten(time.Now().Add(goodbyeBudget))
 }
 
