@@ -88,8 +88,8 @@ var noteTime = regexp.MustCompile(` in [0-9.]+(µs|ms|s)$`)
 
 // Stabilize fixes the values of rep that change from run to run: every
 // time becomes zero, certificate validity becomes 2026-01-01 to
-// 2027-01-01, the folder dir becomes LOCALDIR, and key digests are
-// dropped.
+// 2027-01-01, the folder dir becomes LOCALDIR, key digests are dropped,
+// and so is every probe's goodbye (see [withoutGoodbye]).
 func Stabilize(rep *detect.Report, dir string) {
 	rep.ElapsedMS = 0
 	for i := range rep.Sources {
@@ -107,6 +107,7 @@ func Stabilize(rep *detect.Report, dir string) {
 			for j := range p.Tried {
 				p.Tried[j].ElapsedMS = 0
 			}
+			p.Transcript = withoutGoodbye(p.Transcript)
 			for j := range p.Transcript {
 				l := &p.Transcript[j]
 				l.AtMS = 0
@@ -122,4 +123,25 @@ func Stabilize(rep *detect.Report, dir string) {
 			l.ElapsedMS = 0
 		}
 	}
+}
+
+// withoutGoodbye returns t without the probe's goodbye at its end (the
+// client's QUIT or LOGOUT and the server's answer): the engine counts a
+// probe's outcome once its checks passed, and its transcript holds the
+// goodbye only when the answer came while the run lasted, which varies
+// from run to run.
+func withoutGoodbye(t []detect.TranscriptLine) []detect.TranscriptLine {
+	for i := len(t) - 1; i >= 0; i-- {
+		switch t[i].From {
+		case "server":
+			continue
+		case "client":
+			cmd := strings.ToUpper(t[i].Text)
+			if cmd == "QUIT" || strings.HasSuffix(cmd, " LOGOUT") {
+				return t[:i]
+			}
+		}
+		break
+	}
+	return t
 }
