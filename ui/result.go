@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -64,7 +65,12 @@ func (r *resultScreen) buildUI() {
 		r.oauth = &widget.Button{Text: p.T("ui.oauth.button"), Icon: theme.AccountIcon(), OnTapped: r.onOAuth}
 		actions.Add(r.oauth)
 	}
+	// Beside three actions the status line has no room left at 800 px (in
+	// French it was cut to "Vérification d…"): it takes a row of its own.
 	bar := container.NewBorder(widget.NewSeparator(), nil, nil, actions, r.status)
+	if r.oauth != nil {
+		bar = container.NewBorder(container.NewVBox(widget.NewSeparator(), r.status), nil, nil, nil, container.NewHBox(layout.NewSpacer(), actions))
+	}
 	r.refresh()
 	r.content = container.NewBorder(r.top, container.NewPadded(bar), nil, nil, r.tabs)
 }
