@@ -150,7 +150,9 @@ func (r *run) daneOf(host string, addrs *hostVerdict, res probe.Result, t tlsaAn
 	case t.val.Verdict != dnssec.Secure:
 		return daneResult{DANEInsecure, "the TLSA records are not DNSSEC-signed"}
 	case len(t.records) == 0:
-		return daneResult{DANENone, "no TLSA records (denial validated)"}
+		// The status says it all: "none" is a validated denial of TLSA
+		// records; a detail would only repeat it.
+		return daneResult{DANENone, ""}
 	case res.Cert == nil || len(res.Cert.Chain) == 0:
 		return daneResult{DANENone, "no certificate was served to check"}
 	}
