@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailsetup/mailsetup/detect"
+	"github.com/mailsetup/mailsetup/i18n"
 )
 
 // loginDialog asks for the password and runs the opt-in login check
@@ -23,14 +24,52 @@ import (
 type loginDialog struct {
 	r *resultScreen
 
+	checkView
 	password *entry
-	problem  *widget.Label
-	busy     *widget.Activity
-	results  *fyne.Container
 	check    *widget.Button
-	close    *widget.Button
 	cancel   context.CancelFunc
 	d        *dialog.CustomDialog
+}
+
+// checkView is what the password and the sign-in check dialogs share: the
+// problem line, the per-direction results, the activity and Close.
+type checkView struct {
+	problem *widget.Label
+	busy    *widget.Activity
+	results *fyne.Container
+	close   *widget.Button
+}
+
+func newCheckView(p *i18n.Printer, onClose func()) checkView {
+	v := checkView{
+		problem: &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord},
+		busy:    widget.NewActivity(),
+		results: container.NewVBox(),
+		close:   &widget.Button{Text: p.T("ui.button.cancel"), OnTapped: onClose},
+	}
+	v.problem.Hide()
+	v.busy.Hide()
+	return v
+}
+
+// finish ends the check in the dialog and carries its outcome into the
+// result screen r; again re-arms the dialog's own button. Nothing happens
+// when the user moved on from r.
+func (v *checkView) finish(r *resultScreen, rep *detect.Report, err error, again func(), noServer, done string) {
+	v.busy.Stop()
+	v.busy.Hide()
+	if r.u.result != r || r.u.sess != r.s {
+		return // the user moved on
+	}
+	again()
+	v.close.SetText(r.u.p.T("ui.button.close"))
+	if err != nil {
+		v.problem.SetText(plainError(r.u.p, err))
+		v.problem.Show()
+		return
+	}
+	r.showOutcome(v.results, rep, noServer)
+	r.setStatus(done)
 }
 
 func (r *resultScreen) onLogin() {
@@ -55,13 +94,8 @@ func (l *loginDialog) buildUI() {
 	l.password = newPasswordEntry(p.T("ui.login.password"))
 	l.password.OnSubmitted = func(string) { l.onCheck() }
 	l.password.onEscape = l.onClose
-	l.problem = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
-	l.problem.Hide()
-	l.busy = widget.NewActivity()
-	l.busy.Hide()
-	l.results = container.NewVBox()
+	l.checkView = newCheckView(p, l.onClose)
 	l.check = &widget.Button{Text: p.T("ui.login.check"), Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: l.onCheck}
-	l.close = &widget.Button{Text: p.T("ui.button.cancel"), OnTapped: l.onClose}
 	box.Add(bold(p.T("ui.login.password")))
 	box.Add(l.password)
 	box.Add(l.problem)
@@ -122,23 +156,12 @@ func (l *loginDialog) onCheck() {
 
 // onChecked shows the outcome, and carries it into the result screen.
 func (l *loginDialog) onChecked(rep *detect.Report, err error) {
-	l.busy.Stop()
-	l.busy.Hide()
-	if l.r.u.result != l.r || l.r.u.sess != l.r.s {
-		return // the user moved on
-	}
-	l.password.Enable()
-	l.check.Enable()
 	p := l.r.u.p
-	l.check.SetText(p.T("ui.login.again"))
-	l.close.SetText(p.T("ui.button.close"))
-	if err != nil {
-		l.problem.SetText(plainError(p, err))
-		l.problem.Show()
-		return
-	}
-	l.r.showOutcome(l.results, rep, p.T("ui.login.no-server"))
-	l.r.setStatus(p.T("ui.login.done"))
+	l.finish(l.r, rep, err, func() {
+		l.password.Enable()
+		l.check.Enable()
+		l.check.SetText(p.T("ui.login.again"))
+	}, p.T("ui.login.no-server"), p.T("ui.login.done"))
 }
 
 // showOutcome carries the outcome of a password or sign-in check into the

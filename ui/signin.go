@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
@@ -44,13 +43,10 @@ func signinRow(p *i18n.Printer, s *detect.Server) (name, text string) {
 type oauthDialog struct {
 	r *resultScreen
 
-	problem *widget.Label
-	busy    *widget.Activity
-	results *fyne.Container
-	start   *widget.Button
-	close   *widget.Button
-	cancel  context.CancelFunc
-	d       *dialog.CustomDialog
+	checkView
+	start  *widget.Button
+	cancel context.CancelFunc
+	d      *dialog.CustomDialog
 }
 
 func (r *resultScreen) onOAuth() {
@@ -69,13 +65,8 @@ func (o *oauthDialog) buildUI() {
 		host = u.Host
 	}
 	intro := wrapped(p.T("ui.oauth.intro", "Address", s.rep.Address, "Host", host))
-	o.problem = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
-	o.problem.Hide()
-	o.busy = widget.NewActivity()
-	o.busy.Hide()
-	o.results = container.NewVBox()
+	o.checkView = newCheckView(p, func() { o.d.Hide() })
 	o.start = &widget.Button{Text: p.T("ui.oauth.open"), Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: o.onStart}
-	o.close = &widget.Button{Text: p.T("ui.button.cancel"), OnTapped: func() { o.d.Hide() }}
 	box := container.NewVBox(intro, o.problem, o.results, container.NewHBox(o.busy, layout.NewSpacer(), o.close, o.start))
 	o.d = dialog.NewCustomWithoutButtons(p.T("ui.oauth.title"), atLeast(460, box), o.r.u.win)
 	o.d.SetOnClosed(func() {
@@ -136,20 +127,9 @@ func (o *oauthDialog) onStart() {
 
 // onChecked shows the outcome, and carries it into the result screen.
 func (o *oauthDialog) onChecked(rep *detect.Report, err error) {
-	o.busy.Stop()
-	o.busy.Hide()
-	if o.r.u.result != o.r || o.r.u.sess != o.r.s {
-		return // the user moved on
-	}
-	o.start.Enable()
 	p := o.r.u.p
-	o.start.SetText(p.T("ui.oauth.again"))
-	o.close.SetText(p.T("ui.button.close"))
-	if err != nil {
-		o.problem.SetText(plainError(p, err))
-		o.problem.Show()
-		return
-	}
-	o.r.showOutcome(o.results, rep, p.T("ui.oauth.no-server"))
-	o.r.setStatus(p.T("ui.oauth.done"))
+	o.finish(o.r, rep, err, func() {
+		o.start.Enable()
+		o.start.SetText(p.T("ui.oauth.again"))
+	}, p.T("ui.oauth.no-server"), p.T("ui.oauth.done"))
 }
