@@ -22,6 +22,16 @@ const (
 	SMTP Protocol = "smtp"
 )
 
+// The URL-based services the engine also discovers and probes beside mail
+// (issue 16): JMAP (RFC 8620, an incomingServer type="jmap" of the draft),
+// CalDAV (RFC 4791, the draft's <calendar type="caldav">) and CardDAV
+// (RFC 6352, <addressbook type="carddav">). Their [Server] has URL set.
+const (
+	JMAP    Protocol = "jmap"
+	CalDAV  Protocol = "caldav"
+	CardDAV Protocol = "carddav"
+)
+
 // Security is the transport security of a server.
 type Security string
 
@@ -111,6 +121,12 @@ type Config struct {
 	Help     []Link
 	Incoming []Server
 	Outgoing []Server
+	// Calendars and AddressBooks are the draft's <calendar type="caldav">
+	// and <addressbook type="carddav"> elements (and PACC's caldav and
+	// carddav): servers of Protocol [CalDAV] or [CardDAV] whose URL is set,
+	// in the source's order. A JMAP server is in Incoming (type="jmap").
+	Calendars    []Server
+	AddressBooks []Server
 	// Problems lists, in document order, what a reader rejected or dropped
 	// and why (a server with an invalid port, an unsupported socketType, a
 	// malformed domain, ...). The servers that remain are valid; Problems

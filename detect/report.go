@@ -64,6 +64,9 @@ const (
 	SourceMX             SourceName = "mx"
 	SourceAutodiscover   SourceName = "autodiscover"
 	SourceGuess          SourceName = "guess"
+	// SourcePACC is draft-ietf-mailmaint-pacc's JSON document, checked
+	// against the digest of its _ua-auto-config TXT record (issue 16).
+	SourcePACC SourceName = "pacc"
 )
 
 // SourceStatus is what a source came to.
@@ -136,6 +139,17 @@ type ProbeReport struct {
 	DANE         string   `json:"dane,omitempty"`
 	DANEDetail   string   `json:"dane_detail,omitempty"`
 	Capabilities []string `json:"capabilities,omitempty"`
+	// HTTPStatus is the status code of an HTTP-based service's probe (a
+	// [Service]: 401 or 207 to a PROPFIND, 401 or 200 to a JMAP session
+	// request); Authenticate lists the WWW-Authenticate challenges' schemes
+	// it offered ("Basic", "Bearer", ...), and DAV the classes of its DAV
+	// header ("1", "calendar-access", "addressbook", ...).
+	HTTPStatus   int      `json:"http_status,omitempty"`
+	Authenticate []string `json:"authenticate,omitempty"`
+	DAV          []string `json:"dav,omitempty"`
+	// Redirects are the URLs a well-known URI led through before the
+	// service's context URL, in order (bounded).
+	Redirects []string `json:"redirects,omitempty"`
 	SASL         []string `json:"sasl,omitempty"`
 	// STARTTLSOffered tells, for a plain server, whether it offered STARTTLS.
 	STARTTLSOffered bool `json:"starttls_offered,omitempty"`
@@ -177,6 +191,12 @@ type LoginReport struct {
 	Tried     []string `json:"tried,omitempty"`
 	Error     string   `json:"error,omitempty"`
 	ElapsedMS int64    `json:"elapsed_ms,omitempty"`
+	// Principal and HomeSets are what the login check of a CalDAV or
+	// CardDAV service found: the user's principal URL
+	// (current-user-principal, RFC 5397) and its calendar-home-set
+	// (RFC 4791 §6.2.1) or addressbook-home-set (RFC 6352 §7.1.1).
+	Principal string   `json:"principal,omitempty"`
+	HomeSets  []string `json:"home_sets,omitempty"`
 	// Transcript is the exchange, credentials redacted.
 	Transcript []TranscriptLine `json:"transcript,omitempty"`
 }
@@ -217,6 +237,35 @@ type Server struct {
 	// page among them is marked.
 	Help  []autoconfig.Link `json:"help,omitempty"`
 	Login LoginReport       `json:"login"`
+}
+
+// Service is one ranked JMAP, CalDAV or CardDAV endpoint of the report
+// (issue 16): found, ranked and probed like the mail servers, under the same
+// trust and security rules.
+type Service struct {
+	// Recommended is true only for the first entry of a list, and only when
+	// it is safe to use.
+	Recommended bool `json:"recommended"`
+	// Protocol is jmap, caldav or carddav.
+	Protocol autoconfig.Protocol `json:"protocol"`
+	// URL is what a client is given: the JMAP session resource, or the
+	// CalDAV/CardDAV context URL a well-known URI or SRV/TXT led to.
+	URL  string `json:"url"`
+	Host string `json:"host"`
+	Port int    `json:"port"`
+	// Security is tls (https), or plain for a service named only over
+	// http (non-TLS SRV names, RFC 6764 §3): listed, never recommended.
+	Security autoconfig.Security `json:"security"`
+	Username string              `json:"username,omitempty"`
+	Auth     []autoconfig.Auth   `json:"auth,omitempty"`
+	Sources  []SourceName        `json:"sources"`
+	Trust    Trust               `json:"trust"`
+	Probe    ProbeReport         `json:"probe"`
+	Signin   Signin              `json:"signin"`
+	// OAuth2 is where the provider signs the user in, when the source that
+	// named the service has it.
+	OAuth2 *autoconfig.OAuth2 `json:"oauth2,omitempty"`
+	Login  LoginReport        `json:"login"`
 }
 
 // HostPort returns "host:port".
@@ -296,6 +345,12 @@ type Report struct {
 	Sources  []SourceReport `json:"sources"`
 	Incoming []Server       `json:"incoming"`
 	Outgoing []Server       `json:"outgoing"`
+	// Calendar, Contacts and JMAP are the CalDAV, CardDAV and JMAP
+	// services found, ranked best first like Incoming; absent when none was
+	// found (issue 16).
+	Calendar []Service `json:"calendar,omitempty"`
+	Contacts []Service `json:"contacts,omitempty"`
+	JMAP     []Service `json:"jmap,omitempty"`
 	Warnings []Warning      `json:"warnings"`
 }
 
