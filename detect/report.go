@@ -150,7 +150,7 @@ type ProbeReport struct {
 	// Redirects are the URLs a well-known URI led through before the
 	// service's context URL, in order (bounded).
 	Redirects []string `json:"redirects,omitempty"`
-	SASL         []string `json:"sasl,omitempty"`
+	SASL      []string `json:"sasl,omitempty"`
 	// STARTTLSOffered tells, for a plain server, whether it offered STARTTLS.
 	STARTTLSOffered bool `json:"starttls_offered,omitempty"`
 	// Failure names what stopped the probe, empty when it did not fail
@@ -351,7 +351,7 @@ type Report struct {
 	Calendar []Service `json:"calendar,omitempty"`
 	Contacts []Service `json:"contacts,omitempty"`
 	JMAP     []Service `json:"jmap,omitempty"`
-	Warnings []Warning      `json:"warnings"`
+	Warnings []Warning `json:"warnings"`
 }
 
 // Quoted returns the diagnostics w's message quotes as they came (an
