@@ -197,6 +197,8 @@ type run struct {
 	// work has had its short grace period (see finished).
 	grace <-chan time.Time
 	timer *time.Timer
+	// answered is set once the answer event has gone out (announce).
+	answered bool
 
 	// answers are the DNSSEC verdicts of the domain's own answers the
 	// sources used (SRV, MX), in arrival order.
@@ -261,7 +263,30 @@ func (r *run) run(parent context.Context) *Report {
 	}
 	cancel()
 	r.drain()
-	return r.report()
+	rep := r.report()
+	if !r.answered {
+		in, out := rep.Recommended()
+		r.announce(in, out)
+	}
+	return rep
+}
+
+// announce emits the run's one answer event.
+func (r *run) announce(in, out *Server) {
+	r.answered = true
+	r.emit(Event{Kind: EventAnswer, Answer: &Answer{Incoming: in, Outgoing: out}})
+}
+
+// announceSettled announces the top servers of both directions, once
+// settled: they are verified, so the report will recommend them.
+func (r *run) announceSettled() {
+	var top [2]*Server
+	for i, in := range []bool{true, false} {
+		s := r.server(r.ranked(in)[0])
+		s.Recommended = true
+		top[i] = &s
+	}
+	r.announce(top[0], top[1])
 }
 
 func (r *run) startSource(ctx context.Context, name SourceName) {
@@ -466,6 +491,7 @@ func (r *run) finished() bool {
 		// answer (beyond 200 ms).
 		r.timer = time.NewTimer(graceFor(r.since()))
 		r.grace = r.timer.C
+		r.announceSettled()
 	}
 	return false
 }

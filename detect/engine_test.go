@@ -58,11 +58,24 @@ func TestScenarios(t *testing.T) {
 			if sc.Local {
 				o.LocalDir = local
 			}
+			var answers []*detect.Answer
+			o.OnEvent = func(ev detect.Event) {
+				if ev.Kind == detect.EventAnswer {
+					answers = append(answers, ev.Answer)
+				}
+			}
 			rep, err := detect.Run(context.Background(), lab.User(sc.Domain), o)
 			if err != nil {
 				t.Fatalf("Run(%s) error = %v", sc.Domain, err)
 			}
 			in, out := rep.Recommended()
+			// The early answer is the final one (issue 12).
+			if len(answers) != 1 {
+				t.Errorf("Run(%s) sent %d answer events, want 1", sc.Domain, len(answers))
+			} else if a := answers[0]; describe(a.Incoming) != describe(in) || describe(a.Outgoing) != describe(out) {
+				t.Errorf("Run(%s) answered %q and %q, but the report recommends %q and %q",
+					sc.Domain, describe(a.Incoming), describe(a.Outgoing), describe(in), describe(out))
+			}
 			want := sc.Expect
 			if got := string(rep.Verdict); got != want.Verdict {
 				t.Errorf("Run(%s).Verdict = %s, want %s", sc.Domain, got, want.Verdict)

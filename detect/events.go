@@ -11,9 +11,16 @@ const (
 	EventSourceFinished EventKind = "source-finished"
 	EventProbeStarted   EventKind = "probe-started"
 	EventProbeFinished  EventKind = "probe-finished"
+	// EventAnswer comes once per run, as soon as the recommendation is
+	// final: both directions' recommended servers are verified and nothing
+	// still running could outrank them, or the run has ended. The run goes
+	// on for a short grace to complete the report (alternatives, sources
+	// that corroborate), which changes neither recommended server.
+	EventAnswer EventKind = "answer"
 )
 
-// Event is one step of progress. Exactly one of Source and Server is set.
+// Event is one step of progress. Exactly one of Source, Server and Answer
+// is set.
 // Events are delivered one at a time, in order, from a goroutine of the
 // engine; a handler must not block for long.
 type Event struct {
@@ -24,4 +31,16 @@ type Event struct {
 	Source *SourceReport
 	// Server is set for probe events; its Probe is filled when finished.
 	Server *Server
+	// Answer is set for the answer event.
+	Answer *Answer
+}
+
+// Answer is the final recommendation, delivered by [EventAnswer] before
+// the report is complete. Its servers are those the report will mark
+// recommended, as known when the answer was proven: the report may name
+// more sources for them.
+type Answer struct {
+	// Incoming and Outgoing are the recommended servers, nil for a
+	// direction with none.
+	Incoming, Outgoing *Server
 }
