@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -21,6 +22,7 @@ type progressScreen struct {
 	s *session
 
 	elapsed  *widget.Label
+	answer   *widget.Label // the final recommendation, shown once proven
 	busy     *widget.Activity
 	sources  *fyne.Container
 	probes   *fyne.Container
@@ -67,6 +69,8 @@ func (p *progressScreen) buildUI() {
 	if p.s.demo {
 		p.elapsed.Text = pr.T("ui.progress.starting.demo")
 	}
+	p.answer = &widget.Label{Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
+	p.answer.Hide()
 	p.busy = widget.NewActivity()
 	p.busy.Start()
 	p.cancel = &widget.Button{Text: pr.T("ui.progress.cancel"), Icon: theme.CancelIcon(), OnTapped: p.u.onCancel}
@@ -78,6 +82,7 @@ func (p *progressScreen) buildUI() {
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nil, p.cancel, title),
 		container.NewBorder(nil, nil, nil, container.NewHBox(p.busy, p.elapsed), explain),
+		p.answer,
 	)
 	lists := container.NewVBox(
 		heading(pr.T("ui.progress.sources")), p.sources,
@@ -168,6 +173,18 @@ func (p *progressScreen) onEvent(ev detect.Event) {
 	}
 	pr := p.u.p
 	switch {
+	case ev.Answer != nil:
+		var found []string
+		for _, s := range []*detect.Server{ev.Answer.Incoming, ev.Answer.Outgoing} {
+			if s != nil {
+				found = append(found, fmt.Sprintf("%s %s:%d (%s)", protocolWords(s.Protocol), s.Host, s.Port, securityWords(pr, s.Security)))
+			}
+		}
+		if found != nil {
+			p.answer.SetText(pr.T("ui.progress.answer", "Servers", strings.Join(found, ", ")))
+			p.answer.Show()
+			p.content.Refresh() // lay the title block out again with the new line
+		}
 	case ev.Source != nil:
 		s := ev.Source
 		r := p.row("source "+string(s.Name), words.Source(pr, s.Name), ev.At, p.sources)

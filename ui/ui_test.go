@@ -278,3 +278,18 @@ func TestStartScreenMarkup(t *testing.T) {
 	h.w.Resize(fyne.NewSize(800, 600))
 	test.AssertRendersToMarkup(t, "start.xml", h.w.Canvas())
 }
+
+// TestAnswerShownWhileChecksFinish: the progress screen shows the final
+// recommendation as soon as the engine proves it (issue 12), while the
+// remaining checks finish, before the result screen.
+func TestAnswerShownWhileChecksFinish(t *testing.T) {
+	h := newHarness(t, startLab(t, lab.Options{Latency: 50 * time.Millisecond}))
+	h.stepwise = true
+	h.typeAddress(lab.User("demo.test"))
+	h.waitText("Found: IMAP mail.demo.test:993")
+	if !h.has("Looking up") || h.has("Details for the helpdesk") {
+		t.Errorf("the answer is not shown on the progress screen: %q", h.texts())
+	}
+	h.stepwise = false
+	h.waitText("Details for the helpdesk")
+}

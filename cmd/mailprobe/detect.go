@@ -348,9 +348,10 @@ func askConfirmations(cmd *cobra.Command, rep *detect.Report, already []string) 
 	return yes
 }
 
-// progress prints one line per finished source and probe.
+// progress prints one line per finished source and probe, and the answer
+// as soon as it is final.
 func progress(w io.Writer, p *i18n.Printer) func(detect.Event) {
-	source, check := p.T("cli.progress.source"), p.T("cli.progress.probe")
+	source, check, answer := p.T("cli.progress.source"), p.T("cli.progress.probe"), p.T("cli.progress.answer")
 	return func(ev detect.Event) {
 		at := fmt.Sprintf("%5dms", ev.At.Milliseconds())
 		switch ev.Kind {
@@ -360,6 +361,17 @@ func progress(w io.Writer, p *i18n.Printer) func(detect.Event) {
 			fmt.Fprintf(w, "%s  %-8s %-21s …\n", at, check, serverLabel(ev.Server))
 		case detect.EventProbeFinished:
 			fmt.Fprintf(w, "%s  %-8s %-21s %s\n", at, check, serverLabel(ev.Server), words.ProbeStatus(p, &ev.Server.Probe))
+		case detect.EventAnswer:
+			var found []string
+			for _, s := range []*detect.Server{ev.Answer.Incoming, ev.Answer.Outgoing} {
+				if s != nil {
+					found = append(found, serverLabel(s))
+				}
+			}
+			if found == nil {
+				found = []string{p.T("cli.progress.answer.none")}
+			}
+			fmt.Fprintf(w, "%s  %-8s %s\n", at, answer, strings.Join(found, ", "))
 		}
 	}
 }
