@@ -46,6 +46,7 @@ var sources = []source{
 	{SourceMX, []Trust{TrustMX, TrustInsecure}, mxSource},
 	{SourceAutodiscover, []Trust{TrustHTTPS, TrustRedirect, TrustInsecure}, autodiscoverSource},
 	{SourceGuess, []Trust{TrustGuess}, guessSource},
+	{SourcePACC, []Trust{TrustDNSSEC, TrustHTTPS}, paccSource},
 }
 
 // Run detects the mail settings of address. It returns an error only when
@@ -205,6 +206,8 @@ type run struct {
 	// (the answer, not the reason, so that repeats collapse).
 	hostsMu sync.Mutex
 	bogus   []string
+	// srcWarnings are the warnings the sources raised themselves.
+	srcWarnings []sourceWarning
 
 	// specs are the speculative probes of guessed servers no candidate has
 	// taken yet, waiting those a candidate took while they ran (see
@@ -311,6 +314,7 @@ func (r *run) handle(m any) {
 		r.hostsMu.Lock()
 		r.bogus = append(r.bogus, m.out.bogus...)
 		r.hostsMu.Unlock()
+		r.srcWarnings = append(r.srcWarnings, m.out.warnings...)
 		for _, f := range m.out.servers {
 			r.add(m.name, f)
 		}

@@ -33,6 +33,9 @@ type page struct {
 	status   int
 	body     string
 	location string // for redirects
+	// certFor, on any page of a host, makes the host's certificate name
+	// this other name instead (a certificate that does not fit).
+	certFor string
 }
 
 type webServer struct {
