@@ -32,14 +32,19 @@ func PACCDocument(d, mailHost string) string {
 `, d, mailHost)
 }
 
-// pacc publishes doc at https://ua-auto-config.D and, in D's zone, the
-// _ua-auto-config TXT record of digestOf's SHA-256 as the strings of txt
-// (nil: the record in one string).
+// pacc serves p at https://ua-auto-config.D (over http when p.scheme says
+// so; p.body defaults to digestOf) and publishes, in D's zone, the
+// _ua-auto-config TXT record of digestOf's SHA-256 as the strings txt makes
+// of it (nil: the record in one string).
 func (l *Lab) pacc(d string, p page, digestOf string, txt func(string) []string) error {
 	if p.body == "" && p.status == 0 {
 		p.body = digestOf
 	}
-	l.web("https", pacc.Host(d), paccPath, p)
+	scheme := "https"
+	if p.scheme != "" {
+		scheme = p.scheme
+	}
+	l.web(scheme, pacc.Host(d), paccPath, p)
 	value := pacc.NewRecord([]byte(digestOf)).String()
 	strs := []string{value}
 	if txt != nil {
@@ -51,10 +56,37 @@ func (l *Lab) pacc(d string, p page, digestOf string, txt func(string) []string)
 	return l.zones.add(fmt.Sprintf("%s. 300 IN TXT %s", pacc.RecordName(d), strings.Join(strs, " ")))
 }
 
+// paccProvider publishes [PACCDocument] for d with its digest record (txt
+// as in pacc), and serves IMAP and SMTP on mail.D.
+func (l *Lab) paccProvider(d string, txt func(string) []string) error {
+	if err := l.pacc(d, page{}, PACCDocument(d, "mail."+d), txt); err != nil {
+		return err
+	}
+	if err := l.davHost(d); err != nil {
+		return err
+	}
+	return l.mailHost("mail."+d, fault{}, imaps, submissions)
+}
+
 // davHost gives dav.D an address in D's zone, for the JMAP, CalDAV and
 // CardDAV URLs of the PACC document (their servers are not this file's).
 func (l *Lab) davHost(d string) error {
 	return l.zones.add(fmt.Sprintf("dav.%s. 300 IN A %s", d, l.hostIP("dav."+d)))
+}
+
+// paccFault publishes a PACC document that must not be used (p and
+// digestOf as in pacc) and, besides it, an https autoconfig naming mail.D,
+// which serves IMAP and SMTP, and evil.D, the host the untrusted documents
+// name, serving them too (were such a document used, its host would answer).
+func (l *Lab) paccFault(d string, p page, digestOf string) error {
+	if err := l.pacc(d, p, digestOf, nil); err != nil {
+		return err
+	}
+	l.autoconfig(d, xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})
+	if err := l.mailHost("evil."+d, fault{}, imaps, submissions); err != nil {
+		return err
+	}
+	return l.mailHost("mail."+d, fault{}, imaps, submissions)
 }
 
 // paccScenarios are the domains that publish a PACC document.
@@ -64,31 +96,14 @@ var paccScenarios = []Scenario{
 		About:  "a signed domain that publishes only a PACC document (mail, JMAP, calendars and contacts), its digest in a validated _ua-auto-config TXT record",
 		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.pacc.test:993/tls", Out: "mail.pacc.test:465/tls", Trust: "dnssec",
 			Absent: []string{"needs-confirmation", "pacc-digest-mismatch"}, Sources: map[string]string{"pacc": "found"}},
-		setup: func(l *Lab, d string) error {
-			doc := PACCDocument(d, "mail."+d)
-			if err := l.pacc(d, page{}, doc, nil); err != nil {
-				return err
-			}
-			if err := l.davHost(d); err != nil {
-				return err
-			}
-			return l.mailHost("mail."+d, fault{}, imaps, submissions)
-		},
+		setup: func(l *Lab, d string) error { return l.paccProvider(d, nil) },
 	},
 	{
 		Domain: "paccunsigned.test",
 		About:  "a PACC document whose digest is in an unsigned zone's TXT record: trusted as much as https",
 		Expect: Expect{Verdict: "secure", DNSSEC: "insecure", In: "mail.paccunsigned.test:993/tls", Out: "mail.paccunsigned.test:465/tls", Trust: "https",
 			Absent: []string{"needs-confirmation"}, Sources: map[string]string{"pacc": "found"}},
-		setup: func(l *Lab, d string) error {
-			if err := l.pacc(d, page{}, PACCDocument(d, "mail."+d), nil); err != nil {
-				return err
-			}
-			if err := l.davHost(d); err != nil {
-				return err
-			}
-			return l.mailHost("mail."+d, fault{}, imaps, submissions)
-		},
+		setup: func(l *Lab, d string) error { return l.paccProvider(d, nil) },
 	},
 	{
 		Domain: "pacclong.test",
@@ -96,11 +111,7 @@ var paccScenarios = []Scenario{
 		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.pacclong.test:993/tls", Out: "mail.pacclong.test:465/tls", Trust: "dnssec",
 			Sources: map[string]string{"pacc": "found"}},
 		setup: func(l *Lab, d string) error {
-			long := func(v string) []string { return pacc.SplitTXT(v + "; x-lab=" + strings.Repeat("z", 300)) }
-			if err := l.pacc(d, page{}, PACCDocument(d, "mail."+d), long); err != nil {
-				return err
-			}
-			return l.mailHost("mail."+d, fault{}, imaps, submissions)
+			return l.paccProvider(d, func(v string) []string { return pacc.SplitTXT(v + "; x-lab=" + strings.Repeat("z", 300)) })
 		},
 	},
 	{
@@ -110,14 +121,7 @@ var paccScenarios = []Scenario{
 			Warnings: []string{"pacc-digest-mismatch"}, Sources: map[string]string{"pacc": "error", "autoconfig": "found"}},
 		setup: func(l *Lab, d string) error {
 			served := PACCDocument(d, "evil."+d)
-			if err := l.pacc(d, page{body: served}, PACCDocument(d, "mail."+d), nil); err != nil {
-				return err
-			}
-			l.autoconfig(d, xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})
-			if err := l.mailHost("evil."+d, fault{}, imaps, submissions); err != nil {
-				return err
-			}
-			return l.mailHost("mail."+d, fault{}, imaps, submissions)
+			return l.paccFault(d, page{body: served}, PACCDocument(d, "mail."+d))
 		},
 	},
 	{
@@ -127,11 +131,7 @@ var paccScenarios = []Scenario{
 			Sources: map[string]string{"pacc": "error"}},
 		setup: func(l *Lab, d string) error {
 			to := page{status: 302, location: pacc.URL("pacc.test")}
-			if err := l.pacc(d, to, PACCDocument("pacc.test", "mail.pacc.test"), nil); err != nil {
-				return err
-			}
-			l.autoconfig(d, xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})
-			return l.mailHost("mail."+d, fault{}, imaps, submissions)
+			return l.paccFault(d, to, PACCDocument("pacc.test", "mail.pacc.test"))
 		},
 	},
 	{
@@ -140,16 +140,7 @@ var paccScenarios = []Scenario{
 		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.pacchttp.test:993/tls", Out: "mail.pacchttp.test:465/tls", Trust: "https",
 			Sources: map[string]string{"pacc": "none"}},
 		setup: func(l *Lab, d string) error {
-			doc := PACCDocument(d, "evil."+d)
-			l.web("http", pacc.Host(d), paccPath, page{body: doc})
-			if err := l.zones.add(fmt.Sprintf("%s. 300 IN TXT %q", pacc.RecordName(d), pacc.NewRecord([]byte(doc)).String())); err != nil {
-				return err
-			}
-			l.autoconfig(d, xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})
-			if err := l.mailHost("evil."+d, fault{}, imaps, submissions); err != nil {
-				return err
-			}
-			return l.mailHost("mail."+d, fault{}, imaps, submissions)
+			return l.paccFault(d, page{scheme: "http"}, PACCDocument(d, "evil."+d))
 		},
 	},
 	{
@@ -158,14 +149,7 @@ var paccScenarios = []Scenario{
 		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.pacccert.test:993/tls", Out: "mail.pacccert.test:465/tls", Trust: "https",
 			Sources: map[string]string{"pacc": "error"}},
 		setup: func(l *Lab, d string) error {
-			if err := l.pacc(d, page{certFor: "other.test"}, PACCDocument(d, "evil."+d), nil); err != nil {
-				return err
-			}
-			l.autoconfig(d, xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})
-			if err := l.mailHost("evil."+d, fault{}, imaps, submissions); err != nil {
-				return err
-			}
-			return l.mailHost("mail."+d, fault{}, imaps, submissions)
+			return l.paccFault(d, page{certFor: "other.test"}, PACCDocument(d, "evil."+d))
 		},
 	},
 	{
@@ -175,14 +159,7 @@ var paccScenarios = []Scenario{
 			Sources: map[string]string{"pacc": "error"}},
 		setup: func(l *Lab, d string) error {
 			doc := strings.Replace(PACCDocument(d, "evil."+d), `"Lab"`, fmt.Sprintf("%q", strings.Repeat("x", 100<<10)), 1)
-			if err := l.pacc(d, page{}, doc, nil); err != nil {
-				return err
-			}
-			l.autoconfig(d, xs{"imap", "mail." + d, 993, "SSL"}, xs{"smtp", "mail." + d, 465, "SSL"})
-			if err := l.mailHost("evil."+d, fault{}, imaps, submissions); err != nil {
-				return err
-			}
-			return l.mailHost("mail."+d, fault{}, imaps, submissions)
+			return l.paccFault(d, page{}, doc)
 		},
 	},
 	{
