@@ -3,7 +3,8 @@
 //
 // [Run] normalises the address, starts every discovery source at once
 // (local files, DNS SRV per RFC 6186 and RFC 8314, provider autoconfig over
-// https, the ISP database, the MX host's provider, Autodiscover, and guessing)
+// https, the ISP database, the MX host's provider, Autodiscover, guessing,
+// and the PACC document checked against its DNS digest)
 // under one deadline, merges the servers they name into distinct candidates,
 // probes each distinct (host, port, security) once as soon as it is known
 // (the guessable servers speculatively from the start, their results kept

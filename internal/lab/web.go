@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -129,7 +130,9 @@ func (l *Lab) startServer(host string, port int, cert *tls.Certificate, h http.H
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          nil,
+		// Handshake errors (a client refusing pacccert.test's certificate)
+		// are the lab's diagnostics, not the test's output.
+		ErrorLog: slog.NewLogLogger(l.log.Handler(), slog.LevelDebug),
 	}
 	srv.SetKeepAlivesEnabled(false)
 	go func() {
