@@ -3,7 +3,8 @@
 //
 // [Run] normalises the address, starts every discovery source at once
 // (local files, DNS SRV per RFC 6186 and RFC 8314, provider autoconfig over
-// https, the ISP database, the MX host's provider, Autodiscover, and guessing)
+// https, the ISP database, the MX host's provider, Autodiscover, guessing,
+// and the PACC document checked against its DNS digest)
 // under one deadline, merges the servers they name into distinct candidates,
 // probes each distinct (host, port, security) once as soon as it is known
 // (the guessable servers speculatively from the start, their results kept
@@ -46,6 +47,7 @@ var sources = []source{
 	{SourceMX, []Trust{TrustMX, TrustInsecure}, mxSource},
 	{SourceAutodiscover, []Trust{TrustHTTPS, TrustRedirect, TrustInsecure}, autodiscoverSource},
 	{SourceGuess, []Trust{TrustGuess}, guessSource},
+	{SourcePACC, []Trust{TrustDNSSEC, TrustHTTPS}, paccSource},
 }
 
 // Run detects the mail settings of address. It returns an error only when
@@ -207,6 +209,8 @@ type run struct {
 	// (the answer, not the reason, so that repeats collapse).
 	hostsMu sync.Mutex
 	bogus   []string
+	// srcWarnings are the warnings the sources raised themselves.
+	srcWarnings []sourceWarning
 
 	// specs are the speculative probes of guessed servers no candidate has
 	// taken yet, waiting those a candidate took while they ran (see
@@ -336,6 +340,7 @@ func (r *run) handle(m any) {
 		r.hostsMu.Lock()
 		r.bogus = append(r.bogus, m.out.bogus...)
 		r.hostsMu.Unlock()
+		r.srcWarnings = append(r.srcWarnings, m.out.warnings...)
 		for _, f := range m.out.servers {
 			r.add(m.name, f)
 		}

@@ -44,6 +44,10 @@ const (
 	mxAnswer   = rtDNS                               // the MX answer (its validation runs beside what follows)
 	lookupWarm = rtDNS                               // a host in a zone validated earlier in the run
 	lookupCold = rtDNS + rtChain                     // a host in a zone not validated yet
+	// paccNone: the _ua-auto-config TXT query, its denial validated (the
+	// zone's keys fetched beside SRV's); with no v=UAAC1 record the PACC
+	// source answers at once, without waiting for its https fetch.
+	paccNone = rtDNS + rtChain
 )
 
 // path is how the recommended server of one direction is proven: a source
@@ -98,8 +102,9 @@ func (m model) rt() int {
 
 // models are the benchmarked scenarios. The sources that could outrank an
 // answer are those of a higher trust ceiling, or of the same one and an
-// earlier precedence (local, srv, autoconfig, autoconfig-wellknown, ispdb,
-// autodiscover, mx, autoconfig-http, guess).
+// earlier precedence (local, srv, pacc, autoconfig, autoconfig-wellknown,
+// ispdb, autodiscover, mx, autoconfig-http, guess). PACC's ceiling is
+// dnssec: every answer below it waits for paccNone.
 var models = map[string]model{
 	// SRV (signed) names mail.D for both directions; local (a file) is
 	// the only source above it.
@@ -112,27 +117,27 @@ var models = map[string]model{
 	"srv.test": {
 		in:     path{source: srvAnswer, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
 		out:    path{source: srvAnswer, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
-		proofs: []int{httpsGet, noHost, noHost, noHost},
+		proofs: []int{paccNone, httpsGet, noHost, noHost, noHost},
 	},
 	// https autoconfig names imap.D and smtp.D; SRV must have nothing.
 	"autoconfig.test": {
 		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
 		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
-		proofs: []int{srvAnswer},
+		proofs: []int{paccNone, srvAnswer},
 	},
 	// The well-known URL names mail.D; SRV and autoconfig.D (no such host)
 	// must have nothing.
 	"wellknown.test": {
 		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
 		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
-		proofs: []int{srvAnswer, noHost},
+		proofs: []int{paccNone, srvAnswer, noHost},
 	},
 	// The ISP database names mail.D; SRV, autoconfig.D and D must have
 	// nothing.
 	"ispdb.test": {
 		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
 		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
-		proofs: []int{srvAnswer, noHost, noHost},
+		proofs: []int{paccNone, srvAnswer, noHost, noHost},
 	},
 	// MX names mx1.provider.test; the provider's https autoconfig names
 	// imap. and smtp.provider.test, not guessable for mx.test. Their zone's
@@ -142,7 +147,7 @@ var models = map[string]model{
 	"mx.test": {
 		in:     path{source: mxAnswer + httpsGet, lookup: lookupWarm, probe: probeIMAPS},
 		out:    path{source: mxAnswer + httpsGet, lookup: lookupWarm, probe: probeSMTPS},
-		proofs: []int{srvAnswer, httpsGet, noHost, noHost, mxAnswer + rtChain},
+		proofs: []int{paccNone, srvAnswer, httpsGet, noHost, noHost, mxAnswer + rtChain},
 	},
 	// Autodiscover's POST to autodiscover.D (its _autodiscover SRV query
 	// beside it) names mail.D:993 and mail.D:587 STARTTLS; for the
@@ -150,14 +155,14 @@ var models = map[string]model{
 	"autodiscover.test": {
 		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
 		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPSTLS, guessable: true},
-		proofs: []int{srvAnswer, httpsGet, noHost, noHost, lookupCold + probeRefused},
+		proofs: []int{paccNone, srvAnswer, httpsGet, noHost, noHost, lookupCold + probeRefused},
 	},
 	// https autoconfig names every port of mail.D; only 143 and 587 answer,
 	// and 993 and 465 must be known closed.
 	"starttls.test": {
 		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPSTLS, guessable: true},
 		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPSTLS, guessable: true},
-		proofs: []int{srvAnswer, lookupCold + probeRefused},
+		proofs: []int{paccNone, srvAnswer, lookupCold + probeRefused},
 	},
 	// https autoconfig names imap.D:993 (guessable) and imap.D:465: not a
 	// guessed server for SMTP, but imap.D is a guessed host, so its
@@ -165,7 +170,7 @@ var models = map[string]model{
 	"conflict.test": {
 		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
 		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessedHost: true},
-		proofs: []int{srvAnswer},
+		proofs: []int{paccNone, srvAnswer},
 	},
 	// Nothing published: every source must have nothing (ISP database 404,
 	// SRV, MX validated, autodiscover and autoconfig hosts absent), then
@@ -173,7 +178,7 @@ var models = map[string]model{
 	"guess.test": {
 		in:     path{source: rtDNS, lookup: lookupCold, probe: probeIMAPS, guessable: true},
 		out:    path{source: rtDNS, lookup: lookupCold, probe: probeSMTPS, guessable: true},
-		proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain, noHost, noHost},
+		proofs: []int{paccNone, httpsGet, srvAnswer, mxAnswer + rtChain, noHost, noHost},
 	},
 }
 

@@ -206,6 +206,9 @@ func (r *run) report() *Report {
 		}
 	}
 	rep.Warnings = warnings(rep)
+	for _, w := range r.srcWarnings {
+		rep.Warnings = append(rep.Warnings, newWarning(rep, w.code, w.severity, w.msg, w.fix))
+	}
 	nothingFound(rep)
 	r.hostsMu.Lock()
 	bogus := slices.Clone(r.bogus)

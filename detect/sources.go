@@ -40,6 +40,8 @@ type sourceOutput struct {
 	dnssec dnssec.Verdict
 	// bogus are the reasons of DNSSEC-bogus answers that were discarded.
 	bogus []string
+	// warnings are what the source itself warns about (pacc-digest-mismatch).
+	warnings []sourceWarning
 }
 
 func none(detail string, queries ...string) sourceOutput {
@@ -85,7 +87,7 @@ func (s source) ceiling() Trust {
 
 // precedence orders sources of equal trust, best first.
 func (n SourceName) precedence() int {
-	for i, s := range []SourceName{SourceLocal, SourceSRV, SourceAutoconfig, SourceWellKnown, SourceISPDB,
+	for i, s := range []SourceName{SourceLocal, SourceSRV, SourcePACC, SourceAutoconfig, SourceWellKnown, SourceISPDB,
 		SourceAutodiscover, SourceMX, SourceAutoconfigHTTP, SourceGuess} {
 		if s == n {
 			return i

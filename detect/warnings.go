@@ -312,7 +312,7 @@ func sourceWords(s []SourceName) i18n.List {
 	ids := map[SourceName]string{SourceLocal: "source.phrase.local", SourceSRV: "source.phrase.srv",
 		SourceAutoconfig: "source.phrase.autoconfig", SourceWellKnown: "source.phrase.autoconfig-wellknown",
 		SourceAutoconfigHTTP: "source.phrase.autoconfig-http", SourceISPDB: "source.phrase.ispdb", SourceMX: "source.phrase.mx",
-		SourceAutodiscover: "source.phrase.autodiscover", SourceGuess: "source.phrase.guess"}
+		SourceAutodiscover: "source.phrase.autodiscover", SourceGuess: "source.phrase.guess", SourcePACC: "source.phrase.pacc"}
 	parts := make(i18n.List, len(s))
 	for i, n := range s {
 		if id, ok := ids[n]; ok {

@@ -44,6 +44,7 @@ const (
 	JSON         Format = "json"
 	HTML         Format = "html"
 	Zone         Format = "zone"
+	PACC         Format = "pacc"
 )
 
 // Info describes an export format.
@@ -73,7 +74,8 @@ var Formats = []Info{
 	{QR, "PNG QR code for Thunderbird for Android (Import from Thunderbird desktop)", ".png", true, true, true},
 	{JSON, fmt.Sprintf("the JSON report (contract version %d)", detect.ReportVersion), ".json", false, false, false},
 	{HTML, "a self-contained HTML report for a helpdesk ticket", ".html", false, false, false},
-	{Zone, "DNS records to publish: SRV (RFC 6186/8314), TLSA 3 1 1, autoconfig/autodiscover names", ".zone", true, false, false},
+	{Zone, "DNS records to publish: SRV (RFC 6186/8314), TLSA 3 1 1, autoconfig/autodiscover names, the PACC digest", ".zone", true, false, false},
+	{PACC, "PACC document (draft-ietf-mailmaint-pacc-02): host it at ua-auto-config.DOMAIN and publish its _ua-auto-config TXT record", ".json", true, false, false},
 }
 
 // Lookup returns the description of f, and false for an unknown format.
@@ -218,7 +220,17 @@ func writeSettings(buf *bytes.Buffer, rep *detect.Report, f Format, o *Options) 
 	case Thunderbird:
 		return autoconfig.WriteThunderbirdPrefs(buf, cfg, acct, nil)
 	case Zone:
-		return autoconfig.WriteZone(buf, rep.Domain, cfg, rep.TLSA(), &autoconfig.ZoneOptions{WebHost: o.WebHost})
+		if err := autoconfig.WriteZone(buf, rep.Domain, cfg, rep.TLSA(), &autoconfig.ZoneOptions{WebHost: o.WebHost}); err != nil {
+			return err
+		}
+		return writePACCRecord(buf, rep)
+	case PACC:
+		doc, err := paccDocument(rep)
+		if err != nil {
+			return err
+		}
+		buf.Write(doc)
+		return nil
 	case Apple:
 		if err := appleSignin(rep, cfg); err != nil {
 			return err
@@ -286,6 +298,8 @@ func FileName(rep *detect.Report, f Format) string {
 		return d + "-qr.png"
 	case Zone:
 		return d + ".zone"
+	case PACC:
+		return "user-agent-configuration.json"
 	case HTML:
 		return d + "-report.html"
 	default:

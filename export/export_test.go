@@ -12,6 +12,7 @@ import (
 	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/export"
+	"github.com/mailsetup/mailsetup/pacc"
 )
 
 // spki is the hex SHA-256 of a made-up key, for the zone's TLSA records.
@@ -111,6 +112,14 @@ func TestWriteEveryFormat(t *testing.T) {
 			if err := zp.Err(); err != nil || srv != 6 || tlsa != 4 {
 				t.Errorf("zone: %d SRV, %d TLSA, error %v; want 6 SRV, 4 TLSA:\n%s", srv, tlsa, err, out)
 			}
+			checkPACCRecord(t, rep, out)
+		},
+		export.PACC: func(t *testing.T, out []byte) {
+			d, err := pacc.Parse(out)
+			if err != nil || d.Protocols.IMAP == nil || d.Protocols.IMAP.Host != "mail.example.org" || d.Protocols.SMTP == nil ||
+				d.Protocols.POP3 != nil || d.Protocols.CalDAV != nil {
+				t.Errorf("pacc export reads back as %+v, %v; want mail.example.org and smtp.example.org only:\n%s", d, err, out)
+			}
 		},
 	}
 	if len(checks) != len(export.Formats) {
@@ -127,6 +136,55 @@ func TestWriteEveryFormat(t *testing.T) {
 				t.Errorf("FileName(%s) = %q, want the extension %s", info.Format, name, info.Ext)
 			}
 		})
+	}
+}
+
+// checkPACCRecord: the zone's _ua-auto-config TXT record holds the digest
+// of the exact bytes the pacc format writes.
+func checkPACCRecord(t *testing.T, rep *detect.Report, zone []byte) {
+	t.Helper()
+	doc, err := export.Write(rep, export.PACC, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zp := dns.NewZoneParser(bytes.NewReader(zone), "", "")
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		if txt, ok := rr.(*dns.TXT); ok && txt.Hdr.Name == "_ua-auto-config."+rep.Domain+"." {
+			rec, err := pacc.ParseRecord(pacc.JoinTXT(txt.Txt))
+			if err != nil {
+				t.Fatalf("zone TXT %q: %v", txt.Txt, err)
+			}
+			if err := pacc.Verify(doc, rec); err != nil {
+				t.Errorf("zone TXT record does not match the pacc export: %v", err)
+			}
+			return
+		}
+	}
+	t.Errorf("zone has no _ua-auto-config TXT record:\n%s", zone)
+}
+
+// TestWritePACCServices: the report's recommended JMAP, CalDAV and CardDAV
+// services go into the PACC document; alternatives and plain http do not.
+func TestWritePACCServices(t *testing.T) {
+	rep := secureReport()
+	svc := func(p autoconfig.Protocol, u string, rec bool, sec autoconfig.Security) detect.Service {
+		return detect.Service{Recommended: rec, Protocol: p, URL: u, Host: "dav.example.org", Port: 443, Security: sec}
+	}
+	rep.Calendar = []detect.Service{svc(autoconfig.CalDAV, "https://dav.example.org/cal/", true, autoconfig.TLS),
+		svc(autoconfig.CalDAV, "https://dav.example.org/other/", false, autoconfig.TLS)}
+	rep.Contacts = []detect.Service{svc(autoconfig.CardDAV, "http://dav.example.org/card/", false, autoconfig.Plain)}
+	rep.JMAP = []detect.Service{svc(autoconfig.JMAP, "https://dav.example.org/jmap", true, autoconfig.TLS)}
+	out, err := export.Write(rep, export.PACC, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := pacc.Parse(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := d.Protocols
+	if p.CalDAV == nil || p.CalDAV.URL != "https://dav.example.org/cal/" || p.JMAP == nil || p.JMAP.URL != "https://dav.example.org/jmap" || p.CardDAV != nil {
+		t.Errorf("Write(pacc) = %s, want the recommended CalDAV and JMAP URLs and no CardDAV", out)
 	}
 }
 

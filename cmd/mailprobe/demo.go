@@ -113,4 +113,13 @@ var scenarioAbout = map[string]string{
 	"nxhost.test":       "lab.about.nxhost",
 	"closed.test":       "lab.about.closed",
 	"nothing.test":      "lab.about.nothing",
+	"pacc.test":         "lab.about.pacc",
+	"paccunsigned.test": "lab.about.paccunsigned",
+	"pacclong.test":     "lab.about.pacclong",
+	"paccbad.test":      "lab.about.paccbad",
+	"paccredirect.test": "lab.about.paccredirect",
+	"pacchttp.test":     "lab.about.pacchttp",
+	"pacccert.test":     "lab.about.pacccert",
+	"pacchuge.test":     "lab.about.pacchuge",
+	"paccbogus.test":    "lab.about.paccbogus",
 }

@@ -193,7 +193,7 @@ func newDetectCmd() *cobra.Command {
 		Use:   "detect ADDRESS",
 		Short: "Discover, probe and rank the mail settings of ADDRESS",
 		Long: `Discover the IMAP, POP3 and SMTP settings of ADDRESS from every public source
-(DNS SRV, autoconfig, the ISP database, MX, Autodiscover, guessing, a local folder),
+(DNS SRV, PACC, autoconfig, the ISP database, MX, Autodiscover, guessing, a local folder),
 prove them with live TLS probes, and print the recommended settings, the verdict,
 warnings with their fix, and which source said what.
 

@@ -15,6 +15,7 @@ import (
 	"github.com/mailsetup/mailsetup/export"
 	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/i18n/words"
+	"github.com/mailsetup/mailsetup/pacc"
 )
 
 type exportFlags struct {
@@ -86,7 +87,7 @@ func formatList(p *i18n.Printer) string {
 		export.Autoconfig: "ui.format.autoconfig.title", export.Thunderbird: "ui.format.thunderbird.title",
 		export.Apple: "ui.format.apple.title", export.Autodiscover: "ui.format.autodiscover.title",
 		export.QR: "ui.format.qr.title", export.JSON: "ui.format.json.title", export.HTML: "ui.format.html.title",
-		export.Zone: "ui.format.zone.title",
+		export.Zone: "ui.format.zone.title", export.PACC: "ui.format.pacc.title",
 	}
 	var b strings.Builder
 	for _, e := range export.Formats {
@@ -201,6 +202,13 @@ func (f *exportFlags) export(cmd *cobra.Command, rep *detect.Report) ([]byte, er
 			}
 		}
 	}
+	if format == export.PACC {
+		line, err := export.PACCRecord(rep)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(stderr, "mailprobe:", p.T("cli.export.pacc-record", "URL", pacc.URL(rep.Domain), "Record", line))
+	}
 	switch {
 	case f.includePW && format == export.Apple:
 		fmt.Fprintln(stderr, "mailprobe:", p.T("cli.export.password-apple"))
@@ -298,7 +306,8 @@ func newRecordsCmd() *cobra.Command {
 		Long: `Detect and verify the mail servers of DOMAIN (as postmaster@DOMAIN, or --address), then print,
 as zone-file text, the records that make mail clients find them: SRV records of RFC 6186 and
 RFC 8314 (implicit TLS first, "." for services not offered), TLSA 3 1 1 records of the keys the
-servers presented, and the autoconfig/autodiscover host names.`,
+servers presented, the autoconfig/autodiscover host names, and the _ua-auto-config TXT record
+holding the digest of the PACC document that ` + "`mailprobe export --format pacc`" + ` writes.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{say(printer(cmd), fmt.Errorf("records takes one domain, got %d arguments", len(args)), "cli.error.records-args", "Count", len(args))}

@@ -11,6 +11,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailsetup/mailsetup/autoconfig"
+	"github.com/mailsetup/mailsetup/pacc"
 )
 
 // demoReport saves the JSON report of `mailprobe demo` for ADDRESS.
@@ -94,6 +95,33 @@ func TestExportFormats(t *testing.T) {
 			}
 			tc.check(t, data)
 		})
+	}
+}
+
+// TestExportPACC: `mailprobe export --format pacc` writes the document of
+// what pacc.test's PACC document and probes verified, and prints the TXT
+// record of its exact bytes, which the zone format (`mailprobe records`)
+// holds too.
+func TestExportPACC(t *testing.T) {
+	from := demoReport(t, "alice@pacc.test")
+	code, stdout, stderr := runCLI(t, "export", "--from", from, "--format", "pacc")
+	if code != exitOK {
+		t.Fatalf("mailprobe export --format pacc = exit %d: %s", code, stderr)
+	}
+	d, err := pacc.Parse([]byte(stdout))
+	if err != nil || d.Protocols.IMAP == nil || d.Protocols.IMAP.Host != "mail.pacc.test" || d.Protocols.SMTP == nil {
+		t.Fatalf("pacc export reads back as %+v, %v:\n%s", d, err, stdout)
+	}
+	line := pacc.TXTLine("pacc.test", pacc.NewRecord([]byte(stdout)).String())
+	if !strings.Contains(stderr, line) {
+		t.Errorf("export --format pacc stderr = %q, want the record %q", stderr, line)
+	}
+	// mailprobe records writes the zone format, whose record is this one
+	// (export.TestWriteEveryFormat); it detects on the real network, so it
+	// is not run here.
+	code, stdout, _ = runCLI(t, "export", "--from", from, "--format", "zone")
+	if code != exitOK || !strings.Contains(stdout, line) {
+		t.Errorf("mailprobe export --format zone = exit %d, %q; want the record %q", code, stdout, line)
 	}
 }
 

@@ -58,7 +58,7 @@ func Source(p *i18n.Printer, n detect.SourceName) string {
 		detect.SourceAutoconfig: "label.source.autoconfig", detect.SourceWellKnown: "label.source.autoconfig-wellknown",
 		detect.SourceAutoconfigHTTP: "label.source.autoconfig-http", detect.SourceISPDB: "label.source.ispdb",
 		detect.SourceMX: "label.source.mx", detect.SourceAutodiscover: "label.source.autodiscover",
-		detect.SourceGuess: "label.source.guess",
+		detect.SourceGuess: "label.source.guess", detect.SourcePACC: "label.source.pacc",
 	}
 	if id, ok := ids[n]; ok {
 		return p.T(id)
@@ -233,6 +233,7 @@ func WarningTitle(p *i18n.Printer, code string) string {
 		detect.WarnNoOutgoing:             "label.warning.no-outgoing",
 		detect.WarnDNSFailed:              "label.warning.dns-failed",
 		detect.WarnOAuth2Required:         "label.warning.oauth2-required",
+		detect.WarnPACCDigestMismatch:     "label.warning.pacc-digest-mismatch",
 	}
 	if id, ok := ids[code]; ok {
 		return p.T(id)

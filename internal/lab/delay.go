@@ -74,9 +74,16 @@ func dnsSource(q dns.Question) (detect.SourceName, string) {
 		}
 	case dns.TypeMX:
 		return detect.SourceMX, name
+	case dns.TypeTXT:
+		if strings.HasPrefix(name, "_ua-auto-config.") {
+			return detect.SourcePACC, name
+		}
 	case dns.TypeA, dns.TypeAAAA:
 		if strings.HasPrefix(name, "pop3.") {
 			return detect.SourceGuess, name
+		}
+		if strings.HasPrefix(name, "ua-auto-config.") {
+			return detect.SourcePACC, name
 		}
 	}
 	return "", ""
@@ -96,6 +103,8 @@ func webSource(scheme, host string, r *http.Request) (detect.SourceName, string)
 		return detect.SourceAutoconfig, host
 	case r.URL.Path == autodiscoverPath:
 		return detect.SourceAutodiscover, host
+	case r.URL.Path == paccPath:
+		return detect.SourcePACC, host
 	}
 	return "", ""
 }

@@ -620,7 +620,13 @@ func (l *Lab) build() error {
 		var cert *tls.Certificate
 		port := 80
 		if scheme == "https" {
-			c, err := l.CA.Leaf(host)
+			name := host
+			for _, p := range pages {
+				if p.certFor != "" {
+					name = p.certFor
+				}
+			}
+			c, err := l.CA.Leaf(name)
 			if err != nil {
 				return err
 			}

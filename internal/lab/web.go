@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -33,6 +34,9 @@ type page struct {
 	status   int
 	body     string
 	location string // for redirects
+	// certFor, on any page of a host, makes the host's certificate name
+	// this other name instead (a certificate that does not fit).
+	certFor string
 }
 
 type webServer struct {
@@ -126,7 +130,9 @@ func (l *Lab) startServer(host string, port int, cert *tls.Certificate, h http.H
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          nil,
+		// Handshake errors (a client refusing pacccert.test's certificate)
+		// are the lab's diagnostics, not the test's output.
+		ErrorLog: slog.NewLogLogger(l.log.Handler(), slog.LevelDebug),
 	}
 	srv.SetKeepAlivesEnabled(false)
 	go func() {
