@@ -25,7 +25,10 @@ import (
 // hostname, port, socketType ("plain", "SSL" or "STARTTLS"), every
 // authentication value in order and username when it has one. A server of
 // another type (ews, owa, graph, ...) is written with whatever it has,
-// url included. Placeholders (%EMAILADDRESS%, ...) in host and user names are
+// url included. After emailProvider, cfg.Calendars and cfg.AddressBooks
+// are written as the draft's <calendar type="caldav"> and <addressbook
+// type="carddav"> sections (url, authentication, username; https URLs
+// only). Placeholders (%EMAILADDRESS%, ...) in host and user names are
 // written as they are, so a Config read with a zero [Vars] round-trips.
 //
 // The document follows the rules of Thunderbird's reader
