@@ -109,7 +109,11 @@ func TestWriteMozillaDAVInvalid(t *testing.T) {
 		mod  func(c *autoconfig.Config)
 		text string
 	}{
-		{"http url", func(c *autoconfig.Config) { cal := cal; cal.URL = "http://calendar.example.com/"; c.Calendars = []autoconfig.Server{cal} },
+		{"http url", func(c *autoconfig.Config) {
+			cal := cal
+			cal.URL = "http://calendar.example.com/"
+			c.Calendars = []autoconfig.Server{cal}
+		},
 			"Calendars[0] (caldav): url: \"http://calendar.example.com/\" is not an https URL"},
 		{"no url", func(c *autoconfig.Config) { cal := cal; cal.URL = ""; c.Calendars = []autoconfig.Server{cal} }, "Calendars[0] (caldav): no url"},
 		{"wrong list", func(c *autoconfig.Config) { c.AddressBooks = []autoconfig.Server{cal} }, "AddressBooks[0] (caldav): type \"caldav\", want carddav"},
