@@ -118,13 +118,13 @@ const (
 // The plist encoder sorts dictionary keys, so the output is deterministic.
 type appleProfile struct {
 	PayloadContent      []any  `plist:"PayloadContent"` // appleMail, then the DAV payloads
-	PayloadDescription  string      `plist:"PayloadDescription,omitempty"`
-	PayloadDisplayName  string      `plist:"PayloadDisplayName,omitempty"`
-	PayloadIdentifier   string      `plist:"PayloadIdentifier"`
-	PayloadOrganization string      `plist:"PayloadOrganization,omitempty"`
-	PayloadType         string      `plist:"PayloadType"`
-	PayloadUUID         string      `plist:"PayloadUUID"`
-	PayloadVersion      int         `plist:"PayloadVersion"`
+	PayloadDescription  string `plist:"PayloadDescription,omitempty"`
+	PayloadDisplayName  string `plist:"PayloadDisplayName,omitempty"`
+	PayloadIdentifier   string `plist:"PayloadIdentifier"`
+	PayloadOrganization string `plist:"PayloadOrganization,omitempty"`
+	PayloadType         string `plist:"PayloadType"`
+	PayloadUUID         string `plist:"PayloadUUID"`
+	PayloadVersion      int    `plist:"PayloadVersion"`
 }
 
 // appleMail is a com.apple.mail.managed payload: the common payload keys
