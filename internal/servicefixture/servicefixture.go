@@ -23,22 +23,27 @@ import (
 //     https://jmap.DOMAIN/.well-known/jmap answering 401 Basic/Bearer.
 func Add(rep *detect.Report) {
 	d, user := rep.Domain, rep.Address
-	ok := func(status int, auth []string, dav ...string) detect.ProbeReport {
+	ok := func(host string, status int, auth []string, dav ...string) detect.ProbeReport {
 		return detect.ProbeReport{Status: detect.ProbeOK, TLSVersion: "TLS 1.3",
-			Cert:       &detect.CertReport{Valid: true, Subject: "CN=dav." + d, Issuer: "CN=Lab CA", DNSNames: []string{"dav." + d, "jmap." + d}},
+			Cert: &detect.CertReport{Valid: true, Subject: "CN=dav." + d, Issuer: "CN=Lab CA", DNSNames: []string{"dav." + d, "jmap." + d},
+				MatchedName: host, NotAfter: "2027-01-01T00:00:00Z"},
 			DANE:       detect.DANENone,
 			HTTPStatus: status, Authenticate: auth, DAV: dav, ElapsedMS: 12,
 		}
 	}
 	password := []autoconfig.Auth{autoconfig.AuthPasswordCleartext}
-	cal := ok(207, []string{"Basic"}, "1", "2", "3", "calendar-access")
+	cal := ok("dav."+d, 207, []string{"Basic"}, "1", "2", "3", "calendar-access")
 	cal.Redirects = []string{"https://" + d + "/.well-known/caldav"}
+	cal.Transcript = []detect.TranscriptLine{
+		{AtMS: 3, From: "client", Text: "PROPFIND /caldav/ HTTP/1.1 (Depth: 0, current-user-principal)"},
+		{AtMS: 11, From: "server", Text: "HTTP/1.1 207 Multi-Status"},
+	}
 	rep.Calendar = []detect.Service{
 		{Recommended: true, Protocol: autoconfig.CalDAV, URL: "https://dav." + d + "/caldav/", Host: "dav." + d, Port: 443,
 			Security: autoconfig.TLS, Username: user, Auth: password,
 			Sources: []detect.SourceName{detect.SourcePACC, detect.SourceSRV}, Trust: detect.TrustHTTPS,
 			Probe: cal, Signin: detect.SigninPassword,
-			Login: detect.LoginReport{Status: detect.LoginOK, Username: user,
+			Login: detect.LoginReport{Status: detect.LoginOK, Username: user, Mechanism: "Basic",
 				Principal: "https://dav." + d + "/caldav/principals/" + user + "/",
 				HomeSets:  []string{"https://dav." + d + "/caldav/calendars/" + user + "/"}}},
 		{Protocol: autoconfig.CalDAV, URL: "http://dav." + d + "/caldav/", Host: "dav." + d, Port: 80,
@@ -49,12 +54,12 @@ func Add(rep *detect.Report) {
 		{Recommended: true, Protocol: autoconfig.CardDAV, URL: "https://dav." + d + "/carddav/", Host: "dav." + d, Port: 443,
 			Security: autoconfig.TLS, Username: user, Auth: password,
 			Sources: []detect.SourceName{detect.SourcePACC}, Trust: detect.TrustHTTPS,
-			Probe: ok(401, []string{"Basic"}, "1", "2", "3", "addressbook"), Signin: detect.SigninPassword},
+			Probe: ok("dav."+d, 401, []string{"Basic"}, "1", "2", "3", "addressbook"), Signin: detect.SigninPassword},
 	}
 	rep.JMAP = []detect.Service{
 		{Recommended: true, Protocol: autoconfig.JMAP, URL: "https://jmap." + d + "/.well-known/jmap", Host: "jmap." + d, Port: 443,
 			Security: autoconfig.TLS, Username: user, Auth: password,
 			Sources: []detect.SourceName{detect.SourcePACC}, Trust: detect.TrustHTTPS,
-			Probe: ok(401, []string{"Basic", "Bearer"}), Signin: detect.SigninPassword},
+			Probe: ok("jmap."+d, 401, []string{"Basic", "Bearer"}), Signin: detect.SigninPassword},
 	}
 }
