@@ -62,3 +62,12 @@ func (r *Report) services(cfg *autoconfig.Config, o *ConfigOptions) error {
 	cfg.Incoming = append(cfg.Incoming, jmap...)
 	return nil
 }
+
+// AsServer is the service seen as a [Server] (its host, port, security,
+// sources, probe, sign-in and login), for the front ends that show a
+// service's checks as they show a mail server's. The URL is not in it.
+func (s *Service) AsServer() Server {
+	return Server{Recommended: s.Recommended, Protocol: s.Protocol, Host: s.Host, Port: s.Port,
+		Security: s.Security, Username: s.Username, Auth: s.Auth, Sources: s.Sources, Trust: s.Trust,
+		Probe: s.Probe, Signin: s.Signin, OAuth2: s.OAuth2, Login: s.Login}
+}

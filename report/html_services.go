@@ -21,10 +21,8 @@ func services(pr *i18n.Printer, r *detect.Report, anchors map[string]string) []s
 			continue
 		}
 		as := make([]detect.Server, len(l.list))
-		for i, s := range l.list {
-			as[i] = detect.Server{Recommended: s.Recommended, Protocol: s.Protocol, Host: s.Host, Port: s.Port,
-				Security: s.Security, Username: s.Username, Auth: s.Auth, Sources: s.Sources, Trust: s.Trust,
-				Probe: s.Probe, Signin: s.Signin, OAuth2: s.OAuth2, Login: s.Login}
+		for i := range l.list {
+			as[i] = l.list[i].AsServer()
 		}
 		views := servers(pr, as, l.id, anchors)
 		for i, s := range l.list {

@@ -135,6 +135,9 @@ func (r *resultScreen) settingsBody() fyne.CanvasObject {
 		}
 	}
 	body = append(body, columns(340, r.serverCard(true), r.serverCard(false)))
+	if cards := r.serviceCards(); cards != nil {
+		body = append(body, cards)
+	}
 	if len(rep.Warnings) > 0 {
 		body = append(body, r.warningsCard())
 	}
