@@ -97,8 +97,8 @@ func probeTitle(p *i18n.Printer, s *detect.Server) string {
 }
 
 // probeDetail is everything the check of one server saw; extra are more
-// rows (name, value, name, value...) shown after DANE, for a service's URL,
-// HTTP answer, redirects and principal.
+// rows (name, value, name, value...) shown after the sources, for a
+// service's URL, HTTP answer, redirects and principal.
 func probeDetail(p *i18n.Printer, s *detect.Server, extra ...string) fyne.CanvasObject {
 	pr := &s.Probe
 	var rows []fyne.CanvasObject
@@ -116,6 +116,9 @@ func probeDetail(p *i18n.Printer, s *detect.Server, extra ...string) fyne.Canvas
 	}
 	add(p.T("ui.details.result"), words.ProbeStatus(p, pr)+suffix(pr.Error))
 	add(p.T("field.found-by"), strings.Join(sourceNames(s.Sources), ", ")+" ("+p.T("ui.label-value", "Label", p.T("report.trust"), "Value", string(s.Trust))+")")
+	for i := 0; i+1 < len(extra); i += 2 {
+		add(extra[i], extra[i+1])
+	}
 	add(p.T("ui.details.connected-to"), pr.Address)
 	add("TLS", strings.TrimSpace(pr.TLSVersion+" "+pr.CipherSuite))
 	if c := pr.Cert; c != nil {
@@ -137,9 +140,6 @@ func probeDetail(p *i18n.Printer, s *detect.Server, extra ...string) fyne.Canvas
 		add(p.T("ui.details.cert.key"), c.SPKISHA256)
 	}
 	add("DANE", words.DANE(p, pr.DANE))
-	for i := 0; i+1 < len(extra); i += 2 {
-		add(extra[i], extra[i+1])
-	}
 	add(p.T("report.capabilities"), strings.Join(pr.Capabilities, " "))
 	add("SASL", strings.Join(pr.SASL, " "))
 	var tried []string

@@ -26,7 +26,7 @@ func Add(rep *detect.Report) {
 	ok := func(host string, status int, auth []string, dav ...string) detect.ProbeReport {
 		return detect.ProbeReport{Status: detect.ProbeOK, TLSVersion: "TLS 1.3",
 			Cert: &detect.CertReport{Valid: true, Subject: "CN=dav." + d, Issuer: "CN=Lab CA", DNSNames: []string{"dav." + d, "jmap." + d},
-				MatchedName: host, NotAfter: "2027-01-01T00:00:00Z"},
+				MatchedName: host, NotBefore: "2026-01-01T00:00:00Z", NotAfter: "2027-01-01T00:00:00Z"},
 			DANE:       detect.DANENone,
 			HTTPStatus: status, Authenticate: auth, DAV: dav, ElapsedMS: 12,
 		}
