@@ -59,7 +59,7 @@ func (r *resultScreen) serviceCard(list []detect.Service) *widget.Card {
 		container.NewHBox(widget.NewIcon(icon), &widget.Label{Text: status, TextStyle: fyne.TextStyle{Bold: true}, Importance: imp}),
 		wrapped(hint))
 	rows := []fyne.CanvasObject{
-		fieldName(p.T("field.url")), r.copyable(p.T("ui.copy.url"), s.URL),
+		fieldName(p.T("field.url")), r.copyableURL(p.T("ui.copy.url"), s.URL),
 		fieldName(p.T("field.security")), wrapped(securityWords(p, s.Security)),
 	}
 	if s.Username != "" {
@@ -72,10 +72,10 @@ func (r *resultScreen) serviceCard(list []detect.Service) *widget.Card {
 		rows = append(rows, fieldName(p.T("ui.card.password-check")), iconLine(levelIcon(l), wrapped(said)))
 	}
 	if s.Login.Principal != "" {
-		rows = append(rows, fieldName(p.T("field.principal")), r.copyable(p.T("ui.copy.url"), s.Login.Principal))
+		rows = append(rows, fieldName(p.T("field.principal")), r.copyableURL(p.T("ui.copy.url"), s.Login.Principal))
 	}
 	for _, h := range s.Login.HomeSets {
-		rows = append(rows, fieldName(words.HomeSetField(p, s.Protocol)), r.copyable(p.T("ui.copy.url"), h))
+		rows = append(rows, fieldName(words.HomeSetField(p, s.Protocol)), r.copyableURL(p.T("ui.copy.url"), h))
 	}
 	content := card.Content.(*fyne.Container)
 	content.Add(widget.NewSeparator())

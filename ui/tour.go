@@ -298,6 +298,7 @@ func (t *tour) run() error {
 		func() error { t.scrollToServices(); return t.shot("09g-result-services-cards") },
 		func() error {
 			t.tab(1)
+			time.Sleep(300 * time.Millisecond) // the tab lays out before it scrolls
 			t.ui(func() { // open the calendar's check, the first after the mail servers
 				d, rep := t.u.result.details, t.u.sess.rep
 				i := len(rep.Incoming) + len(rep.Outgoing)
