@@ -42,8 +42,8 @@ func (r *resultScreen) serviceCards() fyne.CanvasObject {
 
 // serviceCard shows the first service of a list, as a server card shows
 // the recommended mail server: whether it is verified, the URL to give the
-// app (copyable), the security, the user name, what the server answered,
-// and, after the password check, the principal and home sets found.
+// app and the user name (copyable), and, after the password check, its
+// outcome and the principal and home sets found.
 func (r *resultScreen) serviceCard(list []detect.Service) *widget.Card {
 	p := r.u.p
 	s := &list[0]
@@ -58,15 +58,11 @@ func (r *resultScreen) serviceCard(list []detect.Service) *widget.Card {
 	card := panel(words.ServiceTitle(p, s.Protocol),
 		container.NewHBox(widget.NewIcon(icon), &widget.Label{Text: status, TextStyle: fyne.TextStyle{Bold: true}, Importance: imp}),
 		wrapped(hint))
-	rows := []fyne.CanvasObject{
-		fieldName(p.T("field.url")), r.copyableURL(p.T("ui.copy.url"), s.URL),
-		fieldName(p.T("field.security")), wrapped(securityWords(p, s.Security)),
-	}
+	// The URL says https; the security, the HTTP answer and the rest of
+	// the check are in Details.
+	rows := []fyne.CanvasObject{fieldName(p.T("field.url")), r.copyableURL(p.T("ui.copy.url"), s.URL)}
 	if s.Username != "" {
 		rows = append(rows, fieldName(p.T("field.username")), r.copyable(p.T("ui.copy.username"), s.Username))
-	}
-	if a := words.HTTPAnswer(p, &s.Probe); a != "" {
-		rows = append(rows, fieldName(p.T("field.answer")), wrapped(a))
 	}
 	if said, l := loginWords(p, &s.Login); said != "" {
 		rows = append(rows, fieldName(p.T("ui.card.password-check")), iconLine(levelIcon(l), wrapped(said)))
