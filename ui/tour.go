@@ -299,7 +299,8 @@ func (t *tour) run() error {
 		func() error {
 			t.tab(1)
 			time.Sleep(300 * time.Millisecond) // the tab lays out before it scrolls
-			t.ui(func() {                      // open the calendar's check, the first after the mail servers
+			// Open the calendar's check, the first after the mail servers.
+			t.ui(func() {
 				d, rep := t.u.result.details, t.u.sess.rep
 				i := len(rep.Incoming) + len(rep.Outgoing)
 				if i >= len(d.toggles) {
