@@ -409,24 +409,29 @@ func TestAppleSchemaCheckerRejects(t *testing.T) {
 		{"no payload", func(m map[string]any) { m["PayloadContent"] = []any{} }, "PayloadContent"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var m map[string]any
-			if _, err := plist.Unmarshal(good, &m); err != nil {
-				t.Fatal(err)
-			}
-			tt.tamper(m)
-			data, err := plist.MarshalIndent(m, plist.XMLFormat, "\t")
-			if err != nil {
-				t.Fatal(err)
-			}
-			problems := schema.check(data)
-			if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, tt.want) }) {
-				t.Errorf("check(tampered) = %q, want a problem naming %s", problems, tt.want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkTampered(t, schema, good, tt.tamper, tt.want) })
 	}
 	if p := schema.check([]byte("not a plist")); len(p) == 0 {
 		t.Error("check(garbage) reported nothing")
+	}
+}
+
+// checkTampered changes the profile good with tamper and checks that the
+// schema checker reports a problem naming want.
+func checkTampered(t *testing.T, schema *appleSchema, good []byte, tamper func(top map[string]any), want string) {
+	t.Helper()
+	var m map[string]any
+	if _, err := plist.Unmarshal(good, &m); err != nil {
+		t.Fatal(err)
+	}
+	tamper(m)
+	data, err := plist.MarshalIndent(m, plist.XMLFormat, "\t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems := schema.check(data)
+	if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, want) }) {
+		t.Errorf("check(tampered) = %q, want a problem naming %s", problems, want)
 	}
 }
 

@@ -47,35 +47,39 @@ func showReport(t *testing.T, rep *detect.Report, lang i18n.Lang) *resultScreen 
 	return u.result
 }
 
+// walkVisible calls f for every visible object under o, down to labels,
+// rich texts and buttons, whose parts it does not enter.
+func walkVisible(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	f(o)
+	switch v := o.(type) {
+	case *widget.Label, *widget.RichText, *widget.Button:
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			walkVisible(c, f)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(v).Objects() {
+			walkVisible(c, f)
+		}
+	}
+}
+
 // visibleTexts is every label, rich text and button text under o.
 func visibleTexts(o fyne.CanvasObject) []string {
 	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
+	walkVisible(o, func(o fyne.CanvasObject) {
 		switch v := o.(type) {
 		case *widget.Label:
 			out = append(out, v.Text)
-			return
 		case *widget.RichText:
 			out = append(out, v.String())
-			return
 		case *widget.Button:
 			out = append(out, v.Text)
-			return
-		case *fyne.Container:
-			for _, c := range v.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(v).Objects() {
-				walk(c)
-			}
 		}
-	}
-	walk(o)
+	})
 	return out
 }
 
@@ -138,25 +142,14 @@ func TestServiceCards(t *testing.T) {
 	}
 }
 
-// buttonsUnder is every button under o.
+// buttonsUnder is every visible button under o.
 func buttonsUnder(o fyne.CanvasObject) []*widget.Button {
 	var out []*widget.Button
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch v := o.(type) {
-		case *widget.Button:
-			out = append(out, v)
-		case *fyne.Container:
-			for _, c := range v.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(v).Objects() {
-				walk(c)
-			}
+	walkVisible(o, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok {
+			out = append(out, b)
 		}
-	}
-	walk(o)
+	})
 	return out
 }
 
