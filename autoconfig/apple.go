@@ -4,7 +4,9 @@ package autoconfig
 // top level (Apple's device-management schema, TopLevel.yaml) carries an array
 // of payloads, here one "com.apple.mail.managed" payload
 // (com.apple.mail.managed.yaml) that creates a mail account on iOS, iPadOS,
-// macOS and visionOS. The key names and allowed values in this file are those
+// macOS and visionOS, and, when the settings have them, a
+// "com.apple.caldav.account" and a "com.apple.carddav.account" payload
+// (apple_dav.go). The key names and allowed values in this file are those
 // of Apple's schema; apple_test.go checks every emitted key against it.
 
 import (
@@ -71,7 +73,8 @@ type AppleOptions struct {
 	// on the device before installation) in its language; nil is English.
 	Printer *i18n.Printer
 	// IncludePassword writes Password as IncomingPassword and
-	// OutgoingPassword, so the device does not ask for it. It requires
+	// OutgoingPassword (and CalDAVPassword, CardDAVPassword), so the device
+	// does not ask for it. It requires
 	// Signer, otherwise WriteAppleProfile fails with [ErrUnsignedPassword].
 	//
 	// Security: signing proves who made the profile and that it was not
@@ -89,7 +92,7 @@ type AppleOptions struct {
 	// as a plain XML property list.
 	Signer *Signer
 	// NewUUID returns each PayloadUUID (called for the profile, then for
-	// the mail payload). Nil means random version 4 UUIDs from crypto/rand,
+	// the mail payload, then for the calendar and contacts payloads). Nil means random version 4 UUIDs from crypto/rand,
 	// upper case as uuidgen writes them. Tests set it for reproducible
 	// output.
 	NewUUID func() string
@@ -114,14 +117,14 @@ const (
 // appleProfile is the top level of a configuration profile (TopLevel.yaml).
 // The plist encoder sorts dictionary keys, so the output is deterministic.
 type appleProfile struct {
-	PayloadContent      []appleMail `plist:"PayloadContent"`
-	PayloadDescription  string      `plist:"PayloadDescription,omitempty"`
-	PayloadDisplayName  string      `plist:"PayloadDisplayName,omitempty"`
-	PayloadIdentifier   string      `plist:"PayloadIdentifier"`
-	PayloadOrganization string      `plist:"PayloadOrganization,omitempty"`
-	PayloadType         string      `plist:"PayloadType"`
-	PayloadUUID         string      `plist:"PayloadUUID"`
-	PayloadVersion      int         `plist:"PayloadVersion"`
+	PayloadContent      []any  `plist:"PayloadContent"` // appleMail, then the DAV payloads
+	PayloadDescription  string `plist:"PayloadDescription,omitempty"`
+	PayloadDisplayName  string `plist:"PayloadDisplayName,omitempty"`
+	PayloadIdentifier   string `plist:"PayloadIdentifier"`
+	PayloadOrganization string `plist:"PayloadOrganization,omitempty"`
+	PayloadType         string `plist:"PayloadType"`
+	PayloadUUID         string `plist:"PayloadUUID"`
+	PayloadVersion      int    `plist:"PayloadVersion"`
 }
 
 // appleMail is a com.apple.mail.managed payload: the common payload keys
@@ -187,6 +190,14 @@ type appleMail struct {
 //     a password for the same user name, so the device asks only once.
 //   - IncomingPassword/OutgoingPassword: only with opts.IncludePassword,
 //     which requires opts.Signer.
+//
+// The first of cfg.Calendars and of cfg.AddressBooks that takes a password
+// adds a com.apple.caldav.account or com.apple.carddav.account payload
+// (identifier suffix ".caldav", ".carddav"; see appleDAVPayload for the
+// keys), with the password under the same rule as mail. A calendar or
+// address book that signs in only with OAuth2 is left out: these payloads
+// cannot carry it. JMAP servers are not written (Apple's profiles have no
+// JMAP account).
 //
 // The iOS-only restrictions (PreventMove, PreventAppSheet, S/MIME, ...) are
 // not written: they are policy for managed devices, not settings.
@@ -308,20 +319,39 @@ func buildAppleProfile(cfg *Config, acct Account, opts *AppleOptions) (*applePro
 	if newUUID == nil {
 		newUUID = appleRandomUUID
 	}
-	topUUID, mailUUID := newUUID(), newUUID()
-	for _, u := range []string{topUUID, mailUUID} {
+	dav := appleDAVServers(cfg)
+	uuids := make([]string, 2+len(dav)) // the profile, mail, then each DAV payload
+	for i := range uuids {
+		u := newUUID()
 		if !appleUUIDRE.MatchString(u) {
 			return nil, fmt.Errorf("%w: NewUUID returned %q, not a UUID", ErrAppleInput, clip(u, 64))
 		}
+		for _, prev := range uuids[:i] {
+			if strings.EqualFold(prev, u) {
+				return nil, fmt.Errorf("%w: NewUUID returned %q twice", ErrAppleInput, u)
+			}
+		}
+		uuids[i] = u
 	}
-	if strings.EqualFold(topUUID, mailUUID) {
-		return nil, fmt.Errorf("%w: NewUUID returned %q twice", ErrAppleInput, topUUID)
+	topUUID := uuids[0]
+	m.PayloadUUID = uuids[1]
+	content := []any{m}
+	for i, s := range dav {
+		pass := ""
+		if o.IncludePassword {
+			pass = o.Password
+		}
+		d, err := appleDAVPayload(s, vars, ident, uuids[2+i], o.Organization, m.EmailAccountDescription, pass)
+		if err != nil {
+			return nil, err
+		}
+		content = append(content, d)
 	}
-	m.PayloadUUID = mailUUID
+	desc := appleDescription(o.Printer, cfg, acct, in, out, dav, o.IncludePassword)
 
 	return &appleProfile{
-		PayloadContent:      []appleMail{m},
-		PayloadDescription:  appleDescription(o.Printer, cfg, acct, in, out, o.IncludePassword),
+		PayloadContent:      content,
+		PayloadDescription:  desc,
 		PayloadDisplayName:  m.EmailAccountDescription,
 		PayloadIdentifier:   ident,
 		PayloadOrganization: o.Organization,
@@ -423,14 +453,18 @@ func appleAuth(s Server) (string, error) {
 
 // appleDescription is the profile's PayloadDescription, shown on the Detail
 // screen before installation: what the profile sets up, so that the user can
-// decide (TopLevel.yaml), and a warning when it holds the password, in p's
+// decide (TopLevel.yaml), the calendar and contacts accounts it adds, and a
+// warning when it holds the password, in p's
 // language, with Apple Mail's words for the servers.
-func appleDescription(p *i18n.Printer, cfg *Config, acct Account, in, out Server, password bool) string {
+func appleDescription(p *i18n.Printer, cfg *Config, acct Account, in, out Server, dav []Server, password bool) string {
 	account := acct.Address
 	if cfg.DisplayName != "" {
 		account = p.T("apple.account-named", "Address", acct.Address, "Name", cfg.DisplayName)
 	}
 	d := p.T("apple.summary", "Account", account, "Incoming", appleServerText(p, in), "Outgoing", appleServerText(p, out))
+	if len(dav) > 0 {
+		d += " " + appleDAVDescription(p, dav)
+	}
 	if password {
 		d += " " + p.T("apple.password-included")
 	}

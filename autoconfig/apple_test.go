@@ -72,6 +72,19 @@ func appleIMAPConfig() *autoconfig.Config {
 	}
 }
 
+// appleDAVConfig is appleIMAPConfig with a calendar (whose principal the
+// login check found), an address book and a JMAP server after the mail ones.
+func appleDAVConfig() *autoconfig.Config {
+	c := appleIMAPConfig()
+	c.Incoming = append(c.Incoming, autoconfig.Server{Protocol: autoconfig.JMAP, URL: "https://jmap.example.com/.well-known/jmap"})
+	c.Calendars = []autoconfig.Server{{Protocol: autoconfig.CalDAV, URL: "https://dav.example.com/caldav/",
+		Auth: []autoconfig.Auth{autoconfig.AuthPasswordCleartext}, Username: "%EMAILADDRESS%",
+		Principal: "https://dav.example.com/caldav/principals/fred/"}}
+	c.AddressBooks = []autoconfig.Server{{Protocol: autoconfig.CardDAV, URL: "https://contacts.example.com:8443/dav/",
+		Username: "%EMAILLOCALPART%"}}
+	return c
+}
+
 // applePOP3Config is a POP3 + SMTP provider with STARTTLS on both, local-part
 // user names and an encrypted password method listed after OAuth2.
 func applePOP3Config() *autoconfig.Config {
@@ -108,6 +121,7 @@ func TestWriteAppleProfileGolden(t *testing.T) {
 		{"pop3-smtp-starttls", applePOP3Config(),
 			autoconfig.Account{Address: "wilma@example.net", Description: "Wilma at work"},
 			autoconfig.AppleOptions{Identifier: "net.example.mail.wilma", Organization: "Example Net"}},
+		{"imap-caldav-carddav", appleDAVConfig(), appleFred, autoconfig.AppleOptions{Organization: "Example"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -334,6 +348,9 @@ func TestAppleProfileSchema(t *testing.T) {
 		"imap":     writeApple(t, appleIMAPConfig(), appleFred, nil),
 		"pop3":     writeApple(t, applePOP3Config(), appleFred, &autoconfig.AppleOptions{Organization: "Example"}),
 		"password": appleSignedContent(t, writeApple(t, appleIMAPConfig(), appleFred, &autoconfig.AppleOptions{IncludePassword: true, Password: "s3cret", Signer: signer})),
+		"dav":      writeApple(t, appleDAVConfig(), appleFred, nil),
+		"dav-password": appleSignedContent(t, writeApple(t, appleDAVConfig(), appleFred,
+			&autoconfig.AppleOptions{IncludePassword: true, Password: "s3cret", Signer: signer})),
 	}
 	for name, data := range profiles {
 		if problems := schema.check(data); len(problems) > 0 {
@@ -347,8 +364,15 @@ func TestAppleProfileSchema(t *testing.T) {
 	if got := p.PayloadContent[0]; got["IncomingPassword"] != "s3cret" || got["OutgoingPassword"] != "s3cret" {
 		t.Errorf("IncludePassword: IncomingPassword = %#v, OutgoingPassword = %#v, want s3cret", got["IncomingPassword"], got["OutgoingPassword"])
 	}
+	var d struct{ PayloadContent []map[string]any }
+	if _, err := plist.Unmarshal(profiles["dav-password"], &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.PayloadContent) != 3 || d.PayloadContent[1]["CalDAVPassword"] != "s3cret" || d.PayloadContent[2]["CardDAVPassword"] != "s3cret" {
+		t.Errorf("IncludePassword with calendars: payloads %v, want mail, CalDAV and CardDAV with the password", d.PayloadContent)
+	}
 	for name, data := range profiles {
-		if name != "password" && bytes.Contains(data, []byte("Password</key>\n\t\t\t\t<string>")) {
+		if !strings.Contains(name, "password") && bytes.Contains(data, []byte("Password</key>\n\t\t\t\t<string>")) {
 			t.Errorf("%s profile holds a password", name)
 		}
 	}
@@ -385,24 +409,29 @@ func TestAppleSchemaCheckerRejects(t *testing.T) {
 		{"no payload", func(m map[string]any) { m["PayloadContent"] = []any{} }, "PayloadContent"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var m map[string]any
-			if _, err := plist.Unmarshal(good, &m); err != nil {
-				t.Fatal(err)
-			}
-			tt.tamper(m)
-			data, err := plist.MarshalIndent(m, plist.XMLFormat, "\t")
-			if err != nil {
-				t.Fatal(err)
-			}
-			problems := schema.check(data)
-			if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, tt.want) }) {
-				t.Errorf("check(tampered) = %q, want a problem naming %s", problems, tt.want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkTampered(t, schema, good, tt.tamper, tt.want) })
 	}
 	if p := schema.check([]byte("not a plist")); len(p) == 0 {
 		t.Error("check(garbage) reported nothing")
+	}
+}
+
+// checkTampered changes the profile good with tamper and checks that the
+// schema checker reports a problem naming want.
+func checkTampered(t *testing.T, schema *appleSchema, good []byte, tamper func(top map[string]any), want string) {
+	t.Helper()
+	var m map[string]any
+	if _, err := plist.Unmarshal(good, &m); err != nil {
+		t.Fatal(err)
+	}
+	tamper(m)
+	data, err := plist.MarshalIndent(m, plist.XMLFormat, "\t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems := schema.check(data)
+	if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, want) }) {
+		t.Errorf("check(tampered) = %q, want a problem naming %s", problems, want)
 	}
 }
 
@@ -420,13 +449,27 @@ type appleSchemaFile struct {
 	Keys        map[string]appleKeySpec
 }
 
-// appleSchema is the part of Apple's schema a mail profile touches.
+// appleSchema is the part of Apple's schema a profile of ours touches: the
+// top level, the common payload keys, and each payload type's own keys.
 type appleSchema struct {
-	top, common, mail appleSchemaFile
+	top, common appleSchemaFile
+	payloads    map[string]appleSchemaFile // by PayloadType
 }
 
 func loadAppleSchema(t *testing.T) *appleSchema {
 	t.Helper()
+	check := func(name string, data []byte) appleSchemaFile {
+		f, err := parseAppleSchema(data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		// Guard against a silently lossy YAML reading: every "- key:" line
+		// at the top of payloadkeys must have become a key.
+		if n := len(regexp.MustCompile(`(?m)^- key: `).FindAll(data, -1)); n != len(f.Keys) || n == 0 {
+			t.Fatalf("%s: read %d payload keys, the file has %d", name, len(f.Keys), n)
+		}
+		return f
+	}
 	load := func(name string) appleSchemaFile {
 		path := filepath.Join(appleSpecDir, name)
 		data, err := os.ReadFile(path)
@@ -436,22 +479,17 @@ func loadAppleSchema(t *testing.T) *appleSchema {
 			}
 			t.Fatalf("Apple schema missing: %v (tests read ../shared/specs/apple beside the repository)", err)
 		}
-		f, err := parseAppleSchema(data)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		// Guard against a silently lossy YAML reading: every "- key:" line
-		// at the top of payloadkeys must have become a key.
-		if n := len(regexp.MustCompile(`(?m)^- key: `).FindAll(data, -1)); n != len(f.Keys) || n == 0 {
-			t.Fatalf("%s: read %d payload keys, the file has %d", path, len(f.Keys), n)
-		}
-		return f
+		return check(path, data)
 	}
-	return &appleSchema{
-		top:    load("TopLevel.yaml"),
-		common: load("CommonPayloadKeys.yaml"),
-		mail:   load("com.apple.mail.managed.yaml"),
+	s := &appleSchema{top: load("TopLevel.yaml"), common: load("CommonPayloadKeys.yaml"), payloads: map[string]appleSchemaFile{}}
+	for _, f := range []appleSchemaFile{
+		load("com.apple.mail.managed.yaml"),
+		check("com.apple.caldav.account.yaml (embedded)", []byte(appleCalDAVYAML)),
+		check("com.apple.carddav.account.yaml (embedded)", []byte(appleCardDAVYAML)),
+	} {
+		s.payloads[f.PayloadType] = f
 	}
+	return s
 }
 
 // parseAppleSchema extracts the payload type and keys of one schema file.
@@ -544,13 +582,6 @@ func (s *appleSchema) check(profile []byte) []string {
 	if len(content) == 0 {
 		problems = append(problems, "profile: PayloadContent is empty")
 	}
-	keys := map[string]appleKeySpec{}
-	for k, v := range s.common.Keys {
-		keys[k] = v
-	}
-	for k, v := range s.mail.Keys {
-		keys[k] = v
-	}
 	for i, item := range content {
 		where := fmt.Sprintf("payload %d", i)
 		d, ok := item.(map[string]any)
@@ -558,10 +589,15 @@ func (s *appleSchema) check(profile []byte) []string {
 			problems = append(problems, fmt.Sprintf("%s: PayloadContent item is %T, want dictionary", where, item))
 			continue
 		}
-		if pt := d["PayloadType"]; pt != s.mail.PayloadType {
-			problems = append(problems, fmt.Sprintf("%s: PayloadType %v, want %s", where, pt, s.mail.PayloadType))
+		pt, _ := d["PayloadType"].(string)
+		own, ok := s.payloads[pt]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s: PayloadType %v, want one of %v", where, d["PayloadType"], slices.Sorted(maps.Keys(s.payloads))))
+			continue
 		}
-		problems = append(problems, checkAppleDict(where, d, keys)...)
+		keys := maps.Clone(s.common.Keys)
+		maps.Copy(keys, own.Keys)
+		problems = append(problems, checkAppleDict(where+" ("+pt+")", d, keys)...)
 	}
 	return problems
 }
@@ -935,17 +971,21 @@ keys:
 
 	// The real files: a multi-line block and a folded plain scalar survive.
 	schema := loadAppleSchema(t)
-	if r := schema.mail.Keys["IncomingMailServerAuthentication"].Range; len(r) != 5 || r[0] != "EmailAuthNone" {
+	mail := schema.payloads["com.apple.mail.managed"]
+	if r := mail.Keys["IncomingMailServerAuthentication"].Range; len(r) != 5 || r[0] != "EmailAuthNone" {
 		t.Errorf("IncomingMailServerAuthentication rangelist = %q, want the 5 EmailAuth values", r)
 	}
-	if k := schema.mail.Keys["PreventMove"]; !slices.Equal(k.Unsupported, []string{"macOS"}) {
+	if k := mail.Keys["PreventMove"]; !slices.Equal(k.Unsupported, []string{"macOS"}) {
 		t.Errorf("PreventMove unsupported on %v, want [macOS]", k.Unsupported)
 	}
 	if k := schema.top.Keys["PayloadVersion"]; k.Type != "<integer>" || !slices.Equal(k.Range, []string{"1"}) || k.Presence != "required" {
 		t.Errorf("TopLevel PayloadVersion = %+v", k)
 	}
-	if schema.mail.PayloadType != "com.apple.mail.managed" {
-		t.Errorf("mail payloadtype = %q", schema.mail.PayloadType)
+	if mail.PayloadType != "com.apple.mail.managed" {
+		t.Errorf("mail payloadtype = %q", mail.PayloadType)
+	}
+	if k := schema.payloads["com.apple.carddav.account"].Keys["CardDAVPrincipalURL"]; !slices.Equal(k.Unsupported, []string{"macOS"}) {
+		t.Errorf("CardDAVPrincipalURL unsupported on %v, want [macOS]", k.Unsupported)
 	}
 }
 

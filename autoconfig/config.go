@@ -93,6 +93,11 @@ type Server struct {
 	// jmap, ...), as the source gave it with placeholders substituted; empty
 	// for IMAP, POP3 and SMTP.
 	URL string
+	// Principal is, for a CalDAV or CardDAV server, the user's principal URL
+	// (current-user-principal, RFC 5397) when a login check found it; the
+	// Apple profile gives it as CalDAVPrincipalURL / CardDAVPrincipalURL.
+	// No file format of config-v1.1.xml has it: readers leave it empty.
+	Principal string
 	// OAuth2 is the config's <oAuth2> element when the server lists the
 	// OAuth2 authentication; nil otherwise. Shared by the config's servers.
 	OAuth2 *OAuth2

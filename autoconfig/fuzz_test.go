@@ -15,6 +15,8 @@ func FuzzReadMozilla(f *testing.F) {
 	f.Add([]byte(mozDoc(imapWith(map[string]string{"hostname": "mail.%EMAILDOMAIN%", "socketType": "starttls", "port": "143"}))))
 	f.Add([]byte(mozDoc(imapWith(map[string]string{"hostname": "Bücher.example", "authentication": "<authentication>x</authentication><authentication>OAuth2</authentication>"}))))
 	f.Add([]byte(mozDoc(mozServer("incomingServer", "ews", "<url>https://x.example/ews</url>"), smtpOK)))
+	f.Add([]byte(mozDAVDoc(mozServer("calendar", "caldav", `<url>https://cal.%EMAILDOMAIN%/</url><authentication system="http">Basic</authentication>`),
+		mozServer("addressbook", "carddav", "<url>http://contacts.example.com/</url><username>%EMAILADDRESS%</username>"))))
 	f.Add([]byte(`<?xml version="1.0" encoding="iso-8859-1"?><clientConfig><emailProvider id="x"><displayName>Caf` + "\xe9" + `</displayName>` + smtpOK + `</emailProvider></clientConfig>`))
 	f.Add([]byte(`<!DOCTYPE a [<!ENTITY a "b">]><clientConfig>&a;</clientConfig>`))
 	// A few real files of the ISP database, when the shared corpus is there.
@@ -41,6 +43,11 @@ func FuzzReadMozilla(f *testing.F) {
 					if strings.Contains(s.Hostname, "%") {
 						t.Fatalf("ReadMozilla(fullVars) host %q keeps a placeholder", s.Hostname)
 					}
+				}
+			}
+			for _, s := range append(c.Calendars, c.AddressBooks...) {
+				if !strings.HasPrefix(s.URL, "https://") {
+					t.Fatalf("ReadMozilla() kept %s URL %q, want https only", s.Protocol, s.URL)
 				}
 			}
 		}

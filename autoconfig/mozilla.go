@@ -24,6 +24,8 @@ import (
 //     as servers whose Protocol is the type, with whatever of hostname, port,
 //     socketType, url, authentication and username they have valid.
 //   - A user name with control characters makes a server invalid.
+//   - <calendar type="caldav"> and <addressbook type="carddav"> under
+//     clientConfig go to Calendars and AddressBooks (see readDAVSections).
 //   - Unknown elements and attributes are ignored anywhere.
 //
 // A server with an invalid value is left out and the reason added to
@@ -88,6 +90,7 @@ func ReadMozilla(r io.Reader, v Vars) (*Config, error) {
 	if mail == 0 {
 		return nil, noServers(fmt.Sprintf("emailProvider %q", clip(c.ID, 64)), c.Problems)
 	}
+	c.readDAVSections(root, v)
 	// The draft puts <oAuth2> under clientConfig; some files of the ISP
 	// database put it under emailProvider.
 	for _, parent := range []*xnode{root, ep} {
@@ -153,7 +156,7 @@ func (c *Config) readMozillaServer(n *xnode, v Vars) (Server, bool) {
 	}
 	s := Server{Protocol: Protocol(typ)}
 	if !isMailProtocol(s.Protocol) {
-		c.readOtherServer(&s, n, v, where)
+		c.readOtherServer(&s, n, v, where, false)
 		return s, true
 	}
 
@@ -231,8 +234,9 @@ func checkUsername(u string) error {
 
 // readOtherServer fills a server of a type the engine does not probe
 // (exchange, ews, owa, graph, jmap, ...). Such a server is kept whatever it
-// lacks; an invalid value is dropped with a problem noted.
-func (c *Config) readOtherServer(s *Server, n *xnode, v Vars, where string) {
+// lacks; an invalid value is dropped with a problem noted. httpsOnly drops
+// a url that is not https.
+func (c *Config) readOtherServer(s *Server, n *xnode, v Vars, where string, httpsOnly bool) {
 	drop := func(format string, args ...any) {
 		c.problem("%s: ignored %s", where, fmt.Sprintf(format, args...))
 	}
@@ -258,7 +262,7 @@ func (c *Config) readOtherServer(s *Server, n *xnode, v Vars, where string) {
 		}
 	}
 	if raw, ok := n.childValue("url"); ok {
-		if u, err := checkURL(v.Expand(raw), false); err != nil {
+		if u, err := checkURL(v.Expand(raw), httpsOnly); err != nil {
 			drop("url: %v", err)
 		} else {
 			s.URL = u

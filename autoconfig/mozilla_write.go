@@ -25,7 +25,10 @@ import (
 // hostname, port, socketType ("plain", "SSL" or "STARTTLS"), every
 // authentication value in order and username when it has one. A server of
 // another type (ews, owa, graph, ...) is written with whatever it has,
-// url included. Placeholders (%EMAILADDRESS%, ...) in host and user names are
+// url included. After emailProvider, cfg.Calendars and cfg.AddressBooks
+// are written as the draft's <calendar type="caldav"> and <addressbook
+// type="carddav"> sections (url, authentication, username; https URLs
+// only). Placeholders (%EMAILADDRESS%, ...) in host and user names are
 // written as they are, so a Config read with a zero [Vars] round-trips.
 //
 // The document follows the rules of Thunderbird's reader
@@ -95,7 +98,11 @@ func buildMozilla(b *bytes.Buffer, cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	oauth, err := exportOAuth2(cfg, in, out)
+	cals, books, err := checkExportDAV(cfg)
+	if err != nil {
+		return err
+	}
+	oauth, err := exportOAuth2(cfg, in, out, cals, books)
 	if err != nil {
 		return err
 	}
@@ -127,6 +134,7 @@ func buildMozilla(b *bytes.Buffer, cfg *Config) error {
 	}
 	writeMozillaHelp(b, cfg.Help)
 	b.WriteString("  </emailProvider>\n")
+	writeMozillaDAV(b, cals, books)
 	// Kept when a server signs in with OAuth2: without it a client has no
 	// endpoints to open (draft-ietf-mailmaint-autoconfig, "OAuth2
 	// requirements").
@@ -137,29 +145,45 @@ func buildMozilla(b *bytes.Buffer, cfg *Config) error {
 	return nil
 }
 
-// writeMozillaServer writes one checked server.
-func writeMozillaServer(b *bytes.Buffer, elem string, s Server) {
-	b.WriteString("    <" + elem + " type=\"" + xmlEscape(string(s.Protocol)) + "\">\n")
+// writeMozillaServer writes one checked server of emailProvider.
+func writeMozillaServer(b *bytes.Buffer, elem string, s Server) { writeMozillaSection(b, 4, elem, s) }
+
+// writeMozillaSection writes one checked server section (the draft's
+// serverSection) indented by indent spaces. An HTTP authentication scheme
+// ("Basic", "Digest", ...) is written with system="http"
+// (draft-ietf-mailmaint-autoconfig, "authentication").
+func writeMozillaSection(b *bytes.Buffer, indent int, elem string, s Server) {
+	pad, in := strings.Repeat(" ", indent), indent+2
+	b.WriteString(pad + "<" + elem + " type=\"" + xmlEscape(string(s.Protocol)) + "\">\n")
 	if s.Hostname != "" {
-		xmlElement(b, 6, "hostname", s.Hostname)
+		xmlElement(b, in, "hostname", s.Hostname)
 	}
 	if s.Port != 0 {
-		xmlElement(b, 6, "port", strconv.Itoa(s.Port))
+		xmlElement(b, in, "port", strconv.Itoa(s.Port))
 	}
 	if s.Security != "" {
-		xmlElement(b, 6, "socketType", mozillaSocketType[s.Security])
+		xmlElement(b, in, "socketType", mozillaSocketType[s.Security])
 	}
 	for _, a := range s.Auth {
-		xmlElement(b, 6, "authentication", string(a))
+		if _, known := authNames[strings.ToLower(string(a))]; !known && httpAuthSchemes[strings.ToLower(string(a))] {
+			b.WriteString(strings.Repeat(" ", in) + "<authentication system=\"http\">" + xmlEscape(string(a)) + "</authentication>\n")
+			continue
+		}
+		xmlElement(b, in, "authentication", string(a))
 	}
 	if s.Username != "" {
-		xmlElement(b, 6, "username", s.Username)
+		xmlElement(b, in, "username", s.Username)
 	}
 	if s.URL != "" {
-		xmlElement(b, 6, "url", s.URL)
+		xmlElement(b, in, "url", s.URL)
 	}
-	b.WriteString("    </" + elem + ">\n")
+	b.WriteString(pad + "</" + elem + ">\n")
 }
+
+// httpAuthSchemes are the HTTP authentication schemes (IANA "HTTP
+// Authentication Scheme Registry", lower-cased) a server section may list
+// with system="http".
+var httpAuthSchemes = map[string]bool{"basic": true, "digest": true, "bearer": true, "negotiate": true}
 
 // generatorComment is the XML comment that names the program and release
 // that wrote a document, on a line of its own. The version has no white

@@ -107,26 +107,34 @@ func (e *NotVerifiedError) Unwrap() error { return ErrNotVerified }
 // TLSA). It does not trust [Server.Recommended]. It returns nil or a
 // [*NotVerifiedError].
 func (s *Server) Verify() error {
+	return verifyTLS(s.HostPort(), s.Protocol, s.Security, &s.Probe, s.Recommended)
+}
+
+// verifyTLS is the rule of [Server.Verify] and [Service.Verify] on an
+// endpoint's fields; where names it in the error ("host:port", a URL).
+func verifyTLS(where string, proto autoconfig.Protocol, sec autoconfig.Security, p *ProbeReport, recommended bool) error {
 	reason := Unverified("")
 	switch {
-	case s.Security != autoconfig.TLS && s.Security != autoconfig.STARTTLS:
+	case sec != autoconfig.TLS && sec != autoconfig.STARTTLS:
 		reason = UnverifiedPlain
-	case s.Probe.Status != ProbeOK:
+	case p.Status != ProbeOK:
 		reason = UnverifiedProbe
-	case s.Probe.Cert == nil || !s.Probe.Cert.Valid:
+	case p.Cert == nil || !p.Cert.Valid:
 		reason = UnverifiedCert
-	case s.Probe.DANE == DANEMismatch || s.Probe.DANE == DANEBogus:
+	case p.DANE == DANEMismatch || p.DANE == DANEBogus:
 		reason = UnverifiedDANE
 	default:
 		return nil
 	}
-	return &NotVerifiedError{Server: s.HostPort(), Protocol: s.Protocol, Security: s.Security,
-		Reason: reason, Recommended: s.Recommended}
+	return &NotVerifiedError{Server: where, Protocol: proto, Security: sec, Reason: reason, Recommended: recommended}
 }
 
 // Config converts the report into the neutral settings model the writers of
 // package autoconfig export: the recommended incoming and outgoing servers
-// (and, with All, the other verified ones), in rank order.
+// (and, with All, the other verified ones), in rank order; then the
+// recommended calendar and address book services as Calendars and
+// AddressBooks, and the recommended JMAP service as an incoming server of
+// protocol jmap after the mail ones (see [Report.services]).
 //
 // Servers that were not verified are never exported, whatever the report
 // says: a recommended server is checked again with [Server.Verify], so a
@@ -192,18 +200,24 @@ func (r *Report) Config(opts *ConfigOptions) (*autoconfig.Config, error) {
 	if len(cfg.Incoming) == 0 && len(cfg.Outgoing) == 0 {
 		return nil, ErrNothingVerified
 	}
+	if err := r.services(cfg, &o); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
 // signinAuth is the authentication methods to export for s: its own, with
 // OAuth2 first when the server signs in with OAuth2 only; a password when
 // nothing is known.
-func signinAuth(s *Server) []autoconfig.Auth {
-	auth := slices.Clone(s.Auth)
+func signinAuth(s *Server) []autoconfig.Auth { return exportAuth(s.Auth, s.Signin) }
+
+// exportAuth is signinAuth on an endpoint's methods and sign-in.
+func exportAuth(list []autoconfig.Auth, signin Signin) []autoconfig.Auth {
+	auth := slices.Clone(list)
 	switch {
-	case s.Signin == SigninOAuth2 && (len(auth) == 0 || auth[0] != autoconfig.AuthOAuth2):
+	case signin == SigninOAuth2 && (len(auth) == 0 || auth[0] != autoconfig.AuthOAuth2):
 		auth = append([]autoconfig.Auth{autoconfig.AuthOAuth2}, slices.DeleteFunc(auth, func(a autoconfig.Auth) bool { return a == autoconfig.AuthOAuth2 })...)
-	case len(auth) == 0 && s.Signin == SigninPasswordOrOAuth2:
+	case len(auth) == 0 && signin == SigninPasswordOrOAuth2:
 		auth = []autoconfig.Auth{autoconfig.AuthPasswordCleartext, autoconfig.AuthOAuth2}
 	case len(auth) == 0:
 		auth = []autoconfig.Auth{autoconfig.AuthPasswordCleartext}

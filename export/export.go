@@ -111,16 +111,22 @@ func AppleOAuth2Message(p *i18n.Printer) string { return p.T("export.apple-oauth
 
 // Notes are what the user should know about rep exported as f, beside the
 // file, in the report's language: for an Apple profile of servers that
-// take OAuth2 or a password, that it uses the password. Front ends show
-// them as warnings.
+// take OAuth2 or a password, that it uses the password; for the formats
+// that carry mail only (Thunderbird prefs, QR code, Autodiscover), where to
+// add the calendars and address books found, with their URLs. Front ends
+// show them as warnings.
 func Notes(rep *detect.Report, f Format) []string {
+	p := i18n.New(i18n.Lang(rep.Lang))
+	if n := davNote(rep, f, p); n != "" {
+		return []string{n}
+	}
 	if f != Apple {
 		return nil
 	}
 	in, out := rep.Recommended()
 	for _, s := range []*detect.Server{in, out} {
 		if s != nil && s.Signin == detect.SigninPasswordOrOAuth2 {
-			return []string{i18n.New(i18n.Lang(rep.Lang)).T("export.apple-password-note")}
+			return []string{p.T("export.apple-password-note")}
 		}
 	}
 	return nil

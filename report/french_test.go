@@ -3,12 +3,17 @@ package report
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/i18n"
+	"github.com/mailsetup/mailsetup/internal/i18ntest"
 	"github.com/mailsetup/mailsetup/internal/labreport"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // TestFrenchGolden renders, in French, the reports of three lab scenarios
@@ -49,6 +54,26 @@ func TestFrenchLoginMarks(t *testing.T) {
 	} {
 		if got := loginMark(fr, status); got.Words != want {
 			t.Errorf("loginMark(fr, %q) = %q, want %q", status, got.Words, want)
+		}
+	}
+}
+
+// TestFrenchServices renders the calendar, contacts and JMAP sections in
+// French (testdata/fr-services.html) with no English left in them.
+func TestFrenchServices(t *testing.T) {
+	rep := servicesReport()
+	got := render(t, rep, &HTMLOptions{Printer: i18n.New(i18n.French)})
+	compareGolden(t, filepath.Join("testdata", "fr-services.html"), got)
+	doc, err := html.Parse(strings.NewReader(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range findAll(doc, atom.Section) {
+		if id := attr(n, "id"); id != "calendar" && id != "contacts" && id != "jmap" {
+			continue
+		}
+		if left := i18ntest.EnglishLeft(text(n), i18ntest.Technical(rep)); len(left) > 0 {
+			t.Errorf("section %s: English left: %q\n%s", attr(n, "id"), left, text(n))
 		}
 	}
 }

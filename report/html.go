@@ -118,7 +118,17 @@ type page struct {
 
 	Incoming []server
 	Outgoing []server
+	// Services are the calendar, contacts and JMAP lists found, in that
+	// order; none when the report has none.
+	Services []serviceList
 	Sources  []source
+}
+
+// serviceList is one list of services: its section's id and title, and
+// its endpoints shown as the mail servers are (see services).
+type serviceList struct {
+	ID, Title string
+	Servers   []server
 }
 
 // mark is a status told three ways: a class for the colour, an icon and
@@ -189,6 +199,17 @@ type server struct {
 	LoginMS     int64
 
 	Transcripts []transcript
+
+	// A service (calendar, contacts, JMAP) has these instead of a host,
+	// capabilities and SASL: its URL, the HTTP answer to the probe, the
+	// well-known URIs it was reached through, and what the login check
+	// found.
+	URL          string
+	Answer       string
+	Redirects    []string
+	Principal    string
+	HomeSetLabel string
+	HomeSets     []string
 }
 
 type cert struct {
@@ -271,6 +292,8 @@ func newPage(pr *i18n.Printer, r *detect.Report, opts *HTMLOptions) *page {
 	anchors := map[string]string{}
 	p.Incoming = servers(pr, r.Incoming, "in", anchors)
 	p.Outgoing = servers(pr, r.Outgoing, "out", anchors)
+
+	p.Services = services(pr, r, anchors)
 
 	in, out := r.Recommended()
 	p.Settings = []setting{
@@ -492,8 +515,8 @@ func passwordWords(pr *i18n.Printer, s *detect.Server) string {
 
 func protocolWords(p autoconfig.Protocol) string {
 	switch p {
-	case autoconfig.IMAP, autoconfig.POP3, autoconfig.SMTP:
-		return strings.ToUpper(string(p))
+	case autoconfig.IMAP, autoconfig.POP3, autoconfig.SMTP, autoconfig.JMAP, autoconfig.CalDAV, autoconfig.CardDAV:
+		return words.Protocol(p)
 	default:
 		return string(p)
 	}

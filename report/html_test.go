@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/i18n/words"
+	"github.com/mailsetup/mailsetup/internal/servicefixture"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -38,7 +40,15 @@ func cases() []testCase {
 		}},
 		{"unsafe", unsafeReport(), &HTMLOptions{}},
 		{"none", noneReport(), nil},
+		{"services", servicesReport(), nil},
 	}
+}
+
+// servicesReport is secureReport with calendars, contacts and JMAP found.
+func servicesReport() *detect.Report {
+	r := secureReport()
+	servicefixture.Add(r)
+	return r
 }
 
 func render(t *testing.T, r *detect.Report, opts *HTMLOptions) string {
@@ -152,6 +162,9 @@ func TestParsesWithHeadings(t *testing.T) {
 				h2 = append(h2, text(n))
 			}
 			want := []string{"Recommended settings", "Warnings", "Incoming servers", "Outgoing servers", "Sources"}
+			if len(c.rep.Calendar) > 0 { // the services come only when found, after mail
+				want = slices.Insert(want, 4, "Calendar (CalDAV)", "Contacts (CardDAV)", "JMAP")
+			}
 			if len(h2) != len(want) {
 				t.Fatalf("h2 = %q, want %q", h2, want)
 			}
@@ -160,21 +173,29 @@ func TestParsesWithHeadings(t *testing.T) {
 					t.Errorf("h2[%d] = %q, want it to start with %q", i, h2[i], want[i])
 				}
 			}
-			if n := len(findAll(doc, atom.H3)); n != len(c.rep.Incoming)+len(c.rep.Outgoing) {
-				t.Errorf("%d server headings, want %d", n, len(c.rep.Incoming)+len(c.rep.Outgoing))
+			endpoints := len(c.rep.Incoming) + len(c.rep.Outgoing) + len(c.rep.Calendar) + len(c.rep.Contacts) + len(c.rep.JMAP)
+			if n := len(findAll(doc, atom.H3)); n != endpoints {
+				t.Errorf("%d server headings, want %d", n, endpoints)
 			}
-			transcripts, before := 0, 0
+			var logs [][]detect.TranscriptLine
 			for _, list := range [][]detect.Server{c.rep.Incoming, c.rep.Outgoing} {
 				for _, s := range list {
-					for _, tr := range [][]detect.TranscriptLine{s.Probe.Transcript, s.Login.Transcript} {
-						if len(tr) > 0 {
-							transcripts++
-						}
-						for _, l := range tr {
-							if l.BeforeTLS {
-								before++
-							}
-						}
+					logs = append(logs, s.Probe.Transcript, s.Login.Transcript)
+				}
+			}
+			for _, list := range [][]detect.Service{c.rep.Calendar, c.rep.Contacts, c.rep.JMAP} {
+				for _, s := range list {
+					logs = append(logs, s.Probe.Transcript, s.Login.Transcript)
+				}
+			}
+			transcripts, before := 0, 0
+			for _, tr := range logs {
+				if len(tr) > 0 {
+					transcripts++
+				}
+				for _, l := range tr {
+					if l.BeforeTLS {
+						before++
 					}
 				}
 			}

@@ -72,10 +72,20 @@ func fieldName(text string) *widget.Label {
 
 // copyable is a value with a button that copies it to the clipboard.
 func (r *resultScreen) copyable(what, value string) fyne.CanvasObject {
+	return r.copyableLabel(what, value, &widget.Label{Text: value, Selectable: true, Truncation: fyne.TextTruncateEllipsis})
+}
+
+// copyableURL is copyable for a URL, which wraps instead of being cut:
+// the user must see all of it to type it on another device.
+func (r *resultScreen) copyableURL(what, value string) fyne.CanvasObject {
+	return r.copyableLabel(what, value, &widget.Label{Text: value, Selectable: true, Wrapping: fyne.TextWrapBreak})
+}
+
+// copyableLabel puts a copy button for value beside its label.
+func (r *resultScreen) copyableLabel(what, value string, l *widget.Label) fyne.CanvasObject {
 	b := &widget.Button{Icon: theme.ContentCopyIcon(), Importance: widget.LowImportance,
 		OnTapped: func() { r.copy(what, value) }}
-	return container.NewBorder(nil, nil, nil, b,
-		&widget.Label{Text: value, Selectable: true, Truncation: fyne.TextTruncateEllipsis})
+	return container.NewBorder(nil, nil, nil, b, l)
 }
 
 // loginWords says what the password check gave, "" when it did not run.

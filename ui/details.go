@@ -59,6 +59,7 @@ func (t *detailsTab) buildUI() {
 			t.boxes = append(t.boxes, box)
 		}
 	}
+	body = append(body, t.serviceProbes()...)
 	if len(t.boxes) == 0 {
 		body = append(body, caption(p.T("ui.details.no-server")))
 	}
@@ -95,8 +96,10 @@ func probeTitle(p *i18n.Printer, s *detect.Server) string {
 	return t
 }
 
-// probeDetail is everything the check of one server saw.
-func probeDetail(p *i18n.Printer, s *detect.Server) fyne.CanvasObject {
+// probeDetail is everything the check of one server saw; extra are more
+// rows (name, value, name, value...) shown after the sources, for a
+// service's URL, HTTP answer, redirects and principal.
+func probeDetail(p *i18n.Printer, s *detect.Server, extra ...string) fyne.CanvasObject {
 	pr := &s.Probe
 	var rows []fyne.CanvasObject
 	add := func(name, value string) {
@@ -113,6 +116,9 @@ func probeDetail(p *i18n.Printer, s *detect.Server) fyne.CanvasObject {
 	}
 	add(p.T("ui.details.result"), words.ProbeStatus(p, pr)+suffix(pr.Error))
 	add(p.T("field.found-by"), strings.Join(sourceNames(s.Sources), ", ")+" ("+p.T("ui.label-value", "Label", p.T("report.trust"), "Value", string(s.Trust))+")")
+	for i := 0; i+1 < len(extra); i += 2 {
+		add(extra[i], extra[i+1])
+	}
 	add(p.T("ui.details.connected-to"), pr.Address)
 	add("TLS", strings.TrimSpace(pr.TLSVersion+" "+pr.CipherSuite))
 	if c := pr.Cert; c != nil {

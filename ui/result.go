@@ -23,8 +23,9 @@ type resultScreen struct {
 	s *session
 
 	tabs     *container.AppTabs
-	top      *fyne.Container // the verdict banner, rebuilt on change
-	settings *fyne.Container // the Settings tab's content, rebuilt on change
+	top      *fyne.Container   // the verdict banner, rebuilt on change
+	settings *fyne.Container   // the Settings tab's content, rebuilt on change
+	services fyne.CanvasObject // the service cards in it; nil when none was found
 	details  *detailsTab
 	export   *exportTab
 	status   *widget.Label
@@ -135,6 +136,9 @@ func (r *resultScreen) settingsBody() fyne.CanvasObject {
 		}
 	}
 	body = append(body, columns(340, r.serverCard(true), r.serverCard(false)))
+	if r.services = r.serviceCards(); r.services != nil {
+		body = append(body, r.services)
+	}
 	if len(rep.Warnings) > 0 {
 		body = append(body, r.warningsCard())
 	}

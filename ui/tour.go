@@ -20,6 +20,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/internal/lab"
+	"github.com/mailsetup/mailsetup/internal/servicefixture"
 )
 
 // TourSizes are the window sizes the screenshot tour captures.
@@ -30,7 +31,8 @@ var TourSizes = []fyne.Size{{Width: 800, Height: 600}, {Width: 1440, Height: 900
 // start, a malformed address, progress, a secure result, the details, the
 // export tab with the QR code, the password check, a result with caveats,
 // a provider that signs in with OAuth2 (its sign-in check), the About
-// dialog and a result with a danger warning, some of them in the dark theme
+// dialog, a result with calendar, contacts and JMAP services (and their
+// checks in Details) and a result with a danger warning, some of them in the dark theme
 // too — and
 // saves a PNG of the window's canvas for each into dir, at every size of
 // [TourSizes]. It must run on its own goroutine while the app runs (it
@@ -159,6 +161,36 @@ func (t *tour) demo(domain, progress string) error {
 	return fmt.Errorf("tour: no result for %s", lab.User(domain))
 }
 
+// services shows the demo's secure result with calendar, contacts and JMAP
+// services added as the engine reports them (internal/servicefixture):
+// the lab does not serve them yet.
+func (t *tour) services() error {
+	if err := t.demo("demo.test", ""); err != nil {
+		return err
+	}
+	t.ui(func() {
+		servicefixture.Add(t.u.sess.rep)
+		t.u.result = newResultScreen(t.u, t.u.sess)
+		t.u.setContent(t.u.result.content)
+	})
+	return nil
+}
+
+// scrollToServices scrolls the Settings tab to the service cards.
+func (t *tour) scrollToServices() {
+	t.ui(func() {
+		r := t.u.result
+		if len(r.settings.Objects) == 0 || r.services == nil {
+			return
+		}
+		if sc, ok := r.settings.Objects[0].(*container.Scroll); ok {
+			drv := fyne.CurrentApp().Driver()
+			y := drv.AbsolutePositionForObject(r.services).Y - drv.AbsolutePositionForObject(sc.Content).Y
+			sc.ScrollToOffset(fyne.NewPos(0, y))
+		}
+	})
+}
+
 func (t *tour) tab(i int) {
 	t.ui(func() { t.u.result.tabs.SelectIndex(i) })
 }
@@ -260,6 +292,28 @@ func (t *tour) run() error {
 				}
 			})
 			return err
+		},
+		func() error { return t.services() },
+		func() error { return t.shot("09f-result-services") },
+		func() error { t.scrollToServices(); return t.shot("09g-result-services-cards") },
+		func() error {
+			t.tab(1)
+			time.Sleep(300 * time.Millisecond) // the tab lays out before it scrolls
+			// Open the calendar's check, the first after the mail servers.
+			t.ui(func() {
+				d, rep := t.u.result.details, t.u.sess.rep
+				i := len(rep.Incoming) + len(rep.Outgoing)
+				if i >= len(d.toggles) {
+					return
+				}
+				d.toggles[i]()
+				if sc, ok := d.content.(*container.Scroll); ok {
+					drv := fyne.CurrentApp().Driver()
+					y := drv.AbsolutePositionForObject(d.boxes[i]).Y - drv.AbsolutePositionForObject(sc.Content).Y
+					sc.ScrollToOffset(fyne.NewPos(0, y))
+				}
+			})
+			return t.shot("09h-details-services")
 		},
 		func() error { return t.demo("nostarttls.test", "") },
 		func() error { return t.shot("10-result-danger") },

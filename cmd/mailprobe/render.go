@@ -66,6 +66,9 @@ func printReport(w io.Writer, p *i18n.Printer, r *detect.Report, transcripts boo
 	in, out := r.Recommended()
 	printServer(w, p, p.T("cli.incoming"), in, r.Incoming, r.IncomingVerdict, r.IncomingReason)
 	printServer(w, p, p.T("cli.outgoing"), out, r.Outgoing, r.OutgoingVerdict, r.OutgoingReason)
+	for _, list := range [][]detect.Service{r.Calendar, r.Contacts, r.JMAP} {
+		printServices(w, p, list)
+	}
 
 	if len(r.Warnings) > 0 {
 		fmt.Fprintf(w, "\n%s\n", p.T("cli.warnings"))
@@ -119,24 +122,37 @@ func printReport(w io.Writer, p *i18n.Printer, r *detect.Report, transcripts boo
 // the plaintext part of a STARTTLS connection are marked: anyone on the path
 // could have written them.
 func printTranscripts(w io.Writer, p *i18n.Printer, r *detect.Report) {
+	type endpoint struct {
+		name         string
+		probe, login []detect.TranscriptLine
+	}
+	var all []endpoint
 	for _, list := range [][]detect.Server{r.Incoming, r.Outgoing} {
 		for _, s := range list {
-			for _, t := range []struct {
-				what  string
-				lines []detect.TranscriptLine
-			}{{p.T("cli.transcript.probe"), s.Probe.Transcript}, {p.T("cli.transcript.login"), s.Login.Transcript}} {
-				if len(t.lines) == 0 {
-					continue
+			all = append(all, endpoint{fmt.Sprintf("%s %s:%d (%s)", s.Protocol, s.Host, s.Port, s.Security), s.Probe.Transcript, s.Login.Transcript})
+		}
+	}
+	for _, list := range [][]detect.Service{r.Calendar, r.Contacts, r.JMAP} {
+		for _, s := range list {
+			all = append(all, endpoint{fmt.Sprintf("%s %s (%s)", s.Protocol, s.URL, s.Security), s.Probe.Transcript, s.Login.Transcript})
+		}
+	}
+	for _, e := range all {
+		for _, t := range []struct {
+			what  string
+			lines []detect.TranscriptLine
+		}{{p.T("cli.transcript.probe"), e.probe}, {p.T("cli.transcript.login"), e.login}} {
+			if len(t.lines) == 0 {
+				continue
+			}
+			fmt.Fprintf(w, "\n%s\n", p.T("cli.transcript", "Server", e.name, "What", t.what))
+			for _, l := range t.lines {
+				dir := map[string]string{"client": "C:", "server": "S:", "note": "--"}[l.From]
+				mark := ""
+				if l.BeforeTLS {
+					mark = " " + p.T("cli.transcript.untrusted")
 				}
-				fmt.Fprintf(w, "\n%s\n", p.T("cli.transcript", "Server", fmt.Sprintf("%s %s:%d (%s)", s.Protocol, s.Host, s.Port, s.Security), "What", t.what))
-				for _, l := range t.lines {
-					dir := map[string]string{"client": "C:", "server": "S:", "note": "--"}[l.From]
-					mark := ""
-					if l.BeforeTLS {
-						mark = " " + p.T("cli.transcript.untrusted")
-					}
-					fmt.Fprintf(w, "  %5dms %s %s%s\n", l.AtMS, dir, l.Text, mark)
-				}
+				fmt.Fprintf(w, "  %5dms %s %s%s\n", l.AtMS, dir, l.Text, mark)
 			}
 		}
 	}
@@ -167,15 +183,7 @@ func printServer(w io.Writer, p *i18n.Printer, title string, s *detect.Server, l
 	default:
 		row(p.T("field.password"), words.Auth(p, s.Auth))
 	}
-	verified := s.Probe.TLSVersion
-	if c := s.Probe.Cert; c != nil && c.Valid {
-		until := c.NotAfter
-		if t, err := time.Parse(time.RFC3339, c.NotAfter); err == nil {
-			until = p.Date(t)
-		}
-		verified = p.T("cli.verified.cert", "TLS", verified, "Name", c.MatchedName, "Until", until)
-	}
-	row(p.T("field.verified"), p.T("cli.verified.in", "What", verified, "Elapsed", p.Millis(s.Probe.ElapsedMS)))
+	row(p.T("field.verified"), verifiedWords(p, &s.Probe))
 	if s.Probe.DANE != "" {
 		dane := words.DANE(p, s.Probe.DANE)
 		if s.Probe.DANEDetail != "" {
@@ -184,25 +192,48 @@ func printServer(w io.Writer, p *i18n.Printer, title string, s *detect.Server, l
 		row("DANE", dane)
 	}
 	row(p.T("field.found-by"), p.T("cli.trust", "Trust", string(s.Trust), "Sources", joinNames(s.Sources)))
-	switch l := s.Login; l.Status {
-	case detect.LoginOK:
-		row(p.T("field.login"), p.T("cli.login.ok", "User", l.Username, "Mechanism", l.Mechanism))
-	case detect.LoginFailed:
-		row(p.T("field.login"), p.T("cli.login.failed", "Users", strings.Join(l.Tried, ", "), "Detail", l.Error))
-	case detect.LoginError:
-		row(p.T("field.login"), p.T("cli.login.error", "Detail", l.Error))
-	case detect.LoginNotTried:
-		if l.Error != "" {
-			row(p.T("field.login"), p.T("cli.login.not-tried", "Detail", l.Error))
-		}
-	case detect.LoginNotPossible:
-		row(p.T("field.login"), p.T("cli.login.not-possible", "Detail", l.Error))
-	case detect.LoginOAuth2OK:
-		row(p.T("field.signin-check"), p.T("cli.login.oauth2-ok", "User", l.Username, "Mechanism", l.Mechanism))
-	case detect.LoginOAuth2Failed:
-		row(p.T("field.signin-check"), p.T("cli.login.oauth2-failed", "Detail", l.Error))
+	if label, value := loginRow(p, &s.Login); label != "" {
+		row(label, value)
 	}
 	tw.Flush()
+}
+
+// verifiedWords says how the probe verified an endpoint: "TLS 1.3,
+// certificate valid for mail.example.org until 1 January 2027 in 12 ms".
+func verifiedWords(p *i18n.Printer, pr *detect.ProbeReport) string {
+	verified := pr.TLSVersion
+	if c := pr.Cert; c != nil && c.Valid {
+		until := c.NotAfter
+		if t, err := time.Parse(time.RFC3339, c.NotAfter); err == nil {
+			until = p.Date(t)
+		}
+		verified = p.T("cli.verified.cert", "TLS", verified, "Name", c.MatchedName, "Until", until)
+	}
+	return p.T("cli.verified.in", "What", verified, "Elapsed", p.Millis(pr.ElapsedMS))
+}
+
+// loginRow is the row of the login check's outcome; label is "" when no
+// check ran.
+func loginRow(p *i18n.Printer, l *detect.LoginReport) (label, value string) {
+	switch l.Status {
+	case detect.LoginOK:
+		return p.T("field.login"), p.T("cli.login.ok", "User", l.Username, "Mechanism", l.Mechanism)
+	case detect.LoginFailed:
+		return p.T("field.login"), p.T("cli.login.failed", "Users", strings.Join(l.Tried, ", "), "Detail", l.Error)
+	case detect.LoginError:
+		return p.T("field.login"), p.T("cli.login.error", "Detail", l.Error)
+	case detect.LoginNotTried:
+		if l.Error != "" {
+			return p.T("field.login"), p.T("cli.login.not-tried", "Detail", l.Error)
+		}
+	case detect.LoginNotPossible:
+		return p.T("field.login"), p.T("cli.login.not-possible", "Detail", l.Error)
+	case detect.LoginOAuth2OK:
+		return p.T("field.signin-check"), p.T("cli.login.oauth2-ok", "User", l.Username, "Mechanism", l.Mechanism)
+	case detect.LoginOAuth2Failed:
+		return p.T("field.signin-check"), p.T("cli.login.oauth2-failed", "Detail", l.Error)
+	}
+	return "", ""
 }
 
 func joinNames(s []detect.SourceName) string {

@@ -25,8 +25,17 @@ func Security(p *i18n.Printer, s autoconfig.Security) string {
 	return string(s)
 }
 
-// Protocol is the protocol in capitals: IMAP, POP3, SMTP.
-func Protocol(pr autoconfig.Protocol) string { return strings.ToUpper(string(pr)) }
+// Protocol is the protocol as it is written: IMAP, POP3, SMTP, JMAP,
+// CalDAV, CardDAV.
+func Protocol(pr autoconfig.Protocol) string {
+	switch pr {
+	case autoconfig.CalDAV:
+		return "CalDAV"
+	case autoconfig.CardDAV:
+		return "CardDAV"
+	}
+	return strings.ToUpper(string(pr))
+}
 
 // Auth names the preferred (first) authentication method of a server as
 // clients call it ("Normal password", « Mot de passe normal »); no method
