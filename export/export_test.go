@@ -168,7 +168,8 @@ func checkPACCRecord(t *testing.T, rep *detect.Report, zone []byte) {
 func TestWritePACCServices(t *testing.T) {
 	rep := secureReport()
 	svc := func(p autoconfig.Protocol, u string, rec bool, sec autoconfig.Security) detect.Service {
-		return detect.Service{Recommended: rec, Protocol: p, URL: u, Host: "dav.example.org", Port: 443, Security: sec}
+		return detect.Service{Recommended: rec, Protocol: p, URL: u, Host: "dav.example.org", Port: 443, Security: sec,
+			Probe: detect.ProbeReport{Status: detect.ProbeOK, Cert: &detect.CertReport{Valid: true}}}
 	}
 	rep.Calendar = []detect.Service{svc(autoconfig.CalDAV, "https://dav.example.org/cal/", true, autoconfig.TLS),
 		svc(autoconfig.CalDAV, "https://dav.example.org/other/", false, autoconfig.TLS)}

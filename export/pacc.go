@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mailsetup/mailsetup/autoconfig"
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/pacc"
 )
@@ -20,27 +19,10 @@ func paccDocument(rep *detect.Report) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range recommendedServices(rep.JMAP) {
-		cfg.Incoming = append(cfg.Incoming, s)
-	}
-	cfg.Calendars = append(cfg.Calendars, recommendedServices(rep.Calendar)...)
-	cfg.AddressBooks = append(cfg.AddressBooks, recommendedServices(rep.Contacts)...)
 	if cfg.DisplayName == "" {
 		cfg.DisplayName = rep.Domain
 	}
 	return pacc.Write(cfg)
-}
-
-// recommendedServices is the recommended entry of a service list, verified
-// over https, as servers of the neutral model (PACC lists one per protocol).
-func recommendedServices(list []detect.Service) []autoconfig.Server {
-	for _, s := range list {
-		if s.Recommended && s.Security == autoconfig.TLS && s.URL != "" {
-			return []autoconfig.Server{{Protocol: s.Protocol, Hostname: s.Host, Port: s.Port, Security: s.Security,
-				URL: s.URL, Auth: s.Auth, OAuth2: s.OAuth2}}
-		}
-	}
-	return nil
 }
 
 // PACCRecord is the zone-file line that publishes the digest of rep's PACC
