@@ -86,6 +86,7 @@ func TestExport(t *testing.T) {
 		ui.FormatJSON:         `"address": "alice@demo.test"`,
 		ui.FormatHTML:         "<html",
 		ui.FormatZone:         "_imaps._tcp",
+		ui.FormatPACC:         `"protocols"`,
 	}
 	for _, f := range ui.Formats {
 		data, err := export.Write(rep, f.Format, &export.Options{Name: "Alice Example"})

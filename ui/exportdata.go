@@ -23,6 +23,7 @@ const (
 	FormatJSON         = export.JSON
 	FormatHTML         = export.HTML
 	FormatZone         = export.Zone
+	FormatPACC         = export.PACC
 )
 
 // FormatInfo describes an export format for the Export tab: package
@@ -43,6 +44,7 @@ var Formats = []FormatInfo{
 	uiFormat(FormatAutoconfig, "ui.format.autoconfig.title", "ui.format.autoconfig.use"),
 	uiFormat(FormatAutodiscover, "ui.format.autodiscover.title", "ui.format.autodiscover.use"),
 	uiFormat(FormatZone, "ui.format.zone.title", "ui.format.zone.use"),
+	uiFormat(FormatPACC, "ui.format.pacc.title", "ui.format.pacc.use"),
 	uiFormat(FormatJSON, "ui.format.json.title", "ui.format.json.use"),
 	uiFormat(FormatHTML, "ui.format.html.title", "ui.format.html.use"),
 }
