@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailsetup/mailsetup/detect/davprobe"
 	"github.com/mailsetup/mailsetup/detect/probe"
 	"github.com/mailsetup/mailsetup/detect/resolver"
 )
@@ -191,6 +192,7 @@ func probeOptions(o Options) *probe.Options {
 		},
 		Dial:    o.Dial,
 		RootCAs: o.RootCAs,
+		Service: davprobe.Check, // for services only (services.go)
 		Timeout: o.ProbeTimeout,
 		Logger:  o.Logger,
 	}

@@ -205,8 +205,10 @@ func (r *run) report() *Report {
 			rep.Outgoing = list
 		}
 	}
+	rep.Calendar, rep.Contacts, rep.JMAP = r.services(autoconfig.CalDAV), r.services(autoconfig.CardDAV), r.services(autoconfig.JMAP)
 	rep.Warnings = warnings(rep)
 	nothingFound(rep)
+	rep.Warnings = append(rep.Warnings, serviceWarnings(rep)...)
 	r.hostsMu.Lock()
 	bogus := slices.Clone(r.bogus)
 	r.hostsMu.Unlock()
