@@ -208,7 +208,12 @@ func (r *run) service(s *svcCand) Service {
 			sv.Probe.HTTPStatus, sv.Probe.Authenticate, sv.Probe.DAV = h.Status, h.Authenticate, h.DAV
 		}
 	}
-	sv.Probe.Redirects = s.best.f.redirects
+	for _, o := range append([]origin{s.best}, s.origins...) {
+		if len(o.f.redirects) > 0 { // the way a well-known URI led here
+			sv.Probe.Redirects = o.f.redirects
+			break
+		}
+	}
 	sv.Signin = serviceSignin(&sv)
 	return sv
 }

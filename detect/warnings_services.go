@@ -28,7 +28,15 @@ func isServiceWarning(code string) bool {
 }
 
 // serviceName names a service protocol in a sentence.
-func serviceName(p autoconfig.Protocol) i18n.Msg { return i18n.M("service.name." + string(p)) }
+func serviceName(p autoconfig.Protocol) i18n.Msg {
+	switch p {
+	case autoconfig.CalDAV:
+		return i18n.M("service.name.caldav")
+	case autoconfig.CardDAV:
+		return i18n.M("service.name.carddav")
+	}
+	return i18n.M("service.name.jmap")
+}
 
 // serviceWarnings are the warnings about the report's services: the
 // server of each is the service's URL, never a mail server's host:port.

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"net"
+	"strings"
 )
 
 // ServiceFunc is the exchange of an HTTP-based service (JMAP, CalDAV,
@@ -47,7 +48,7 @@ func (p *prober) service() *failure {
 		if p.expired() || isTimeout(err) {
 			return p.netFail(err, p.t.URL)
 		}
-		return fail(StatusProtocolError, nil, "%s", err.Error())
+		return fail(StatusProtocolError, err, "%s over https", strings.ToUpper(string(p.t.Protocol)))
 	}
 	return nil
 }
