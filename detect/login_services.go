@@ -66,7 +66,19 @@ func serviceLogin(ctx context.Context, s *Service, password string, o Options, a
 		case res.Status == probe.StatusOK:
 			rep.Status, rep.Username, rep.Error = LoginOK, user, ""
 			if res.HTTP != nil {
-				rep.Principal, rep.HomeSets = res.HTTP.Principal, res.HTTP.HomeSets
+				rep.Principal = res.HTTP.Principal
+			}
+			if s.Protocol != autoconfig.JMAP {
+				// The home sets, on a verified connection of their own.
+				po.Service = davprobe.HomeSets(user, password, rep.Principal)
+				res := probe.Probe(ctx, t, po)
+				elapsed += res.Elapsed
+				rep.Transcript = append(rep.Transcript, transcript(res.Transcript)...)
+				if res.Status != probe.StatusOK || res.HTTP == nil {
+					rep.Status, rep.Error = LoginError, res.Error
+				} else {
+					rep.HomeSets = res.HTTP.HomeSets
+				}
 			}
 			rep.ElapsedMS = elapsed.Milliseconds()
 			return rep

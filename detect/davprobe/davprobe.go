@@ -95,6 +95,12 @@ func (s *session) RoundTrip(req *http.Request) (*http.Response, error) {
 	if want := net.JoinHostPort(s.t.Host, fmt.Sprint(s.t.Port)); req.URL.Scheme != "https" || hostPort(req.URL) != want {
 		return nil, fmt.Errorf("%w: %s (verified: %s)", ErrOtherHost, req.URL.Redacted(), want)
 	}
+	if ctx, err := url.Parse(s.t.URL); err == nil && req.URL.Path+"/" == ctx.Path {
+		// go-webdav's client joins "" to its endpoint with path.Join,
+		// which drops the context path's trailing slash: ask the URL as
+		// given (RFC 6764 §5: the context path).
+		req.URL.Path, req.URL.RawPath = ctx.Path, ctx.RawPath
+	}
 	if s.auth != nil {
 		s.auth(req) // only here: over the connection whose TLS verified
 	}

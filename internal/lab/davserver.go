@@ -40,13 +40,13 @@ func (l *Lab) davHost(host string, certNames ...string) error {
 	if err != nil {
 		return fmt.Errorf("lab: certificate for %s: %w", host, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle(CalDAVPath, &caldav.Handler{Backend: davBackend{prefix: CalDAVPath}, Prefix: strings.TrimSuffix(CalDAVPath, "/")})
-	mux.Handle(CardDAVPath, &carddav.Handler{Backend: davBackend{prefix: CardDAVPath}, Prefix: strings.TrimSuffix(CardDAVPath, "/")})
-	jmap := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { jmapSession(w, r, host) })
+	mux := http.NewServeMux() // any other path: 404
+	mux.Handle(CalDAVPath, l.basicAuth(&caldav.Handler{Backend: davBackend{prefix: CalDAVPath}, Prefix: strings.TrimSuffix(CalDAVPath, "/")}))
+	mux.Handle(CardDAVPath, l.basicAuth(&carddav.Handler{Backend: davBackend{prefix: CardDAVPath}, Prefix: strings.TrimSuffix(CardDAVPath, "/")}))
+	jmap := l.basicAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { jmapSession(w, r, host) }))
 	mux.Handle(JMAPPath, jmap)
 	mux.Handle("/jmap/session", jmap)
-	return l.startServer(host, 443, &cert, l.record("https", l.basicAuth(mux)))
+	return l.startServer(host, 443, &cert, l.record("https", mux))
 }
 
 // userKey carries the signed-in user in a request's context.

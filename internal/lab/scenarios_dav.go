@@ -24,7 +24,7 @@ var davScenarios = []Scenario{
 	},
 	{
 		Domain: "davloop.test",
-		About:  "the CalDAV well-known URI redirects in a loop (RFC 6764 §5 redirects must end): no calendar service",
+		About:  "the CalDAV and JMAP well-known URIs redirect in a loop (RFC 6764 §5 redirects must end), the CardDAV one to plain http (never followed): no service",
 		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.davloop.test:993/tls", Out: "mail.davloop.test:465/tls", Trust: "https",
 			Services: map[string]string{"caldav": "-", "carddav": "-", "jmap": "-"}, Sources: map[string]string{"service-wellknown": "error"}},
 		setup: func(l *Lab, d string) error {
@@ -32,9 +32,10 @@ var davScenarios = []Scenario{
 				from := []string{"/.well-known/caldav", "/a", "/b"}[i]
 				l.web("https", d, from, page{status: 302, location: "https://" + d + next})
 			}
-			for _, p := range []string{"/.well-known/carddav", "/.well-known/jmap"} {
-				l.web("https", d, p, page{status: 302, location: p}) // a loop onto itself
-			}
+			l.web("https", d, "/.well-known/jmap", page{status: 302, location: "/.well-known/jmap"}) // a loop onto itself
+			// Never followed: https to http (DESIGN.md).
+			l.web("https", d, "/.well-known/carddav", page{status: 301, location: "http://" + d + CardDAVPath})
+			l.web("http", d, CardDAVPath, page{status: 207})
 			return davMail(l, d)
 		},
 	},
