@@ -127,7 +127,9 @@ func (c *candidate) trust() Trust   { return c.best.f.trust }
 
 // verdictRank: 0 verified TLS, 1 reachable with a problem, 2 not reachable,
 // 3 not probed.
-func (c *candidate) verdictRank() int { return verdictRankOf(c.state, c.result, c.dane, c.key.security) }
+func (c *candidate) verdictRank() int {
+	return verdictRankOf(c.state, c.result, c.dane, c.key.security)
+}
 
 // verdictRankOf ranks a probe's outcome, for mail servers and services
 // alike: 0 verified TLS, 1 reachable with a problem, 2 not reachable, 3

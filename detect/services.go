@@ -42,7 +42,9 @@ type svcCand struct {
 
 func (s *svcCand) trust() Trust { return s.best.f.trust }
 
-func (s *svcCand) verdictRank() int { return verdictRankOf(s.state, s.result, s.dane, s.server.Security) }
+func (s *svcCand) verdictRank() int {
+	return verdictRankOf(s.state, s.result, s.dane, s.server.Security)
+}
 
 // svcProbeMsg is the outcome of a service's probe.
 type svcProbeMsg struct {

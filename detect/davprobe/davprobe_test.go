@@ -34,10 +34,12 @@ func startLab(t *testing.T) *lab.Lab {
 // options point a probe at the lab, with the exchange f.
 func options(l *lab.Lab, f probe.ServiceFunc) *probe.Options {
 	return &probe.Options{
-		LookupIP: func(ctx context.Context, host string) ([]netip.Addr, error) { return resolver.LookupIP(ctx, l.Resolver, host) },
-		Dial:     l.Dial,
-		RootCAs:  l.CA.Pool(),
-		Service:  f,
+		LookupIP: func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return resolver.LookupIP(ctx, l.Resolver, host)
+		},
+		Dial:    l.Dial,
+		RootCAs: l.CA.Pool(),
+		Service: f,
 	}
 }
 
