@@ -448,7 +448,7 @@ func (p *prober) run() *failure {
 	case autoconfig.IMAP, autoconfig.POP3, autoconfig.SMTP:
 	case autoconfig.JMAP, autoconfig.CalDAV, autoconfig.CardDAV:
 		if p.o.Service == nil {
-			return fail(StatusProtocolError, nil, "no exchange given for protocol %q", t.Protocol)
+			return fail(StatusProtocolError, nil, "unsupported protocol %q without Options.Service", t.Protocol)
 		}
 		// A service is never probed without TLS (DESIGN.md security rules:
 		// no address, no credential over plain http); nothing is sent.
