@@ -170,8 +170,8 @@ func checkContract(t *testing.T, data []byte) {
 		t.Errorf("report.elapsed_ms missing")
 	}
 	srcs, _ := r["sources"].([]any)
-	if len(srcs) != 9 {
-		t.Errorf("report.sources has %d entries, want 9", len(srcs))
+	if len(srcs) != 11 {
+		t.Errorf("report.sources has %d entries, want 11", len(srcs))
 	}
 	for _, s := range srcs {
 		m := s.(map[string]any)

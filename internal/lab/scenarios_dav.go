@@ -109,5 +109,3 @@ func (l *Lab) davRecords(d, host string, validCert bool, records ...string) erro
 	}
 	return l.davHost(host)
 }
-
-func init() { Scenarios = append(Scenarios, davScenarios...) }
