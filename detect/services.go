@@ -133,33 +133,11 @@ func (r *run) stopServices(why string) {
 // lessService orders services as mail servers are ordered (DESIGN.md
 // "Ranking"): probe verdict, DANE, security, trust, SRV priority, the
 // source's precedence and own order, SRV weight, arrival.
-func lessService(a, b *svcCand) bool {
-	if va, vb := a.verdictRank(), b.verdictRank(); va != vb {
-		return va < vb
-	}
-	if da, db := a.dane.status == DANEVerified, b.dane.status == DANEVerified; da != db {
-		return da
-	}
-	if sa, sb := a.server.Security.Rank(), b.server.Security.Rank(); sa != sb {
-		return sa < sb
-	}
-	if ta, tb := a.trust().Level(), b.trust().Level(); ta != tb {
-		return ta > tb
-	}
-	sa, sb := a.best.f.srv, b.best.f.srv
-	if sa != nil && sb != nil && sa.priority != sb.priority {
-		return sa.priority < sb.priority
-	}
-	if pa, pb := a.best.name.precedence(), b.best.name.precedence(); pa != pb {
-		return pa < pb
-	}
-	if a.best.f.order != b.best.f.order {
-		return a.best.f.order < b.best.f.order
-	}
-	if sa != nil && sb != nil && sa.weight != sb.weight {
-		return sa.weight > sb.weight
-	}
-	return a.seq < b.seq
+func lessService(a, b *svcCand) bool { return lessRank(a.rank(), b.rank(), false) }
+
+func (s *svcCand) rank() rankKey {
+	return rankKey{s.verdictRank(), s.dane.status == DANEVerified, s.server.Security, s.trust(), s.best.f.srv,
+		s.server.Protocol, s.best.name, s.best.f.order, s.seq}
 }
 
 // services renders the ranked services of protocol p for the report; nil
@@ -244,15 +222,7 @@ func serviceSignin(s *Service) Signin {
 			}
 		}
 	}
-	switch {
-	case pw && oa:
-		return SigninPasswordOrOAuth2
-	case oa:
-		return SigninOAuth2
-	case pw:
-		return SigninPassword
-	}
-	return SigninUnknown
+	return signinOf(pw, oa)
 }
 
 // ServiceNeedsConfirmation reports whether the user must confirm the host
