@@ -93,7 +93,8 @@ func provenAt(rep *detect.Report, events []detect.Event) time.Duration {
 					at = max(at, ev.At)
 				}
 			}
-		case ev.Kind == detect.EventSourceFinished && ev.Source.Status != detect.StatusSkipped:
+		case ev.Kind == detect.EventSourceFinished && ev.Source.Status != detect.StatusSkipped && !detect.ServicesOnly(ev.Source.Name):
+			// (the services' sources name no mail server)
 			if _, ceiling := detect.SourceTrusts(ev.Source.Name); ceiling.Level() > level {
 				at = max(at, ev.At)
 			}

@@ -48,6 +48,9 @@ var sources = []source{
 	{SourceAutodiscover, []Trust{TrustHTTPS, TrustRedirect, TrustInsecure}, autodiscoverSource},
 	{SourceGuess, []Trust{TrustGuess}, guessSource},
 	{SourcePACC, []Trust{TrustDNSSEC, TrustHTTPS}, paccSource},
+	// The services' own sources (issue 16; services.go).
+	{SourceServiceSRV, []Trust{TrustDNSSEC, TrustDNS, TrustRedirect}, serviceSRVSource},
+	{SourceServiceWellKnown, []Trust{TrustHTTPS, TrustRedirect}, serviceWellKnownSource},
 }
 
 // Run detects the mail settings of address. It returns an error only when
@@ -127,15 +130,22 @@ func (c *candidate) trust() Trust   { return c.best.f.trust }
 // verdictRank: 0 verified TLS, 1 reachable with a problem, 2 not reachable,
 // 3 not probed.
 func (c *candidate) verdictRank() int {
-	if c.state != probeDone {
+	return verdictRankOf(c.state, c.result, c.dane, c.key.security)
+}
+
+// verdictRankOf ranks a probe's outcome, for mail servers and services
+// alike: 0 verified TLS, 1 reachable with a problem, 2 not reachable, 3
+// not probed.
+func verdictRankOf(state probeState, result probe.Result, dane daneResult, security autoconfig.Security) int {
+	if state != probeDone {
 		return 3
 	}
-	switch probeStatus(c.result) {
+	switch probeStatus(result) {
 	case ProbeOK:
-		if c.dane.status == DANEMismatch || c.dane.status == DANEBogus {
+		if dane.status == DANEMismatch || dane.status == DANEBogus {
 			return 1 // RFC 7672 §2.2: secure TLSA records make their match mandatory
 		}
-		if c.key.security != autoconfig.Plain && c.result.Cert != nil && c.result.Cert.Valid {
+		if security != autoconfig.Plain && result.Cert != nil && result.Cert.Valid {
 			return 0
 		}
 		return 1
@@ -219,6 +229,14 @@ type run struct {
 	waiting []*spec
 	// ctx is the run's context, for the probes started from messages.
 	ctx context.Context
+
+	// svcs are the JMAP, CalDAV and CardDAV services found, by protocol
+	// and URL, and svcList the same in arrival order (services.go);
+	// svcBogus the bogus answers their probes met, which concern no mail
+	// server (guarded by hostsMu).
+	svcs     map[string]*svcCand
+	svcList  []*svcCand
+	svcBogus []string
 }
 
 func (r *run) since() time.Duration { return time.Since(r.start) }
@@ -338,14 +356,24 @@ func (r *run) handle(m any) {
 			r.answers = append(r.answers, m.out.dnssec)
 		}
 		r.hostsMu.Lock()
-		r.bogus = append(r.bogus, m.out.bogus...)
+		if m.name.servicesOnly() {
+			r.svcBogus = append(r.svcBogus, m.out.bogus...)
+		} else {
+			r.bogus = append(r.bogus, m.out.bogus...)
+		}
 		r.hostsMu.Unlock()
 		r.srcWarnings = append(r.srcWarnings, m.out.warnings...)
 		for _, f := range m.out.servers {
-			r.add(m.name, f)
+			if isServiceProtocol(f.server.Protocol) {
+				r.addService(m.name, f)
+			} else {
+				r.add(m.name, f)
+			}
 		}
 	case specMsg:
 		r.specDone(m.probeMsg)
+	case svcProbeMsg:
+		r.serviceProbeDone(m)
 	case probeMsg:
 		r.probeDone(m)
 	}
@@ -409,6 +437,7 @@ func (r *run) advance(ctx context.Context) {
 			r.startProbe(ctx, c)
 		}
 	}
+	r.startServiceProbes(ctx)
 	httpSt := r.srcs[SourceAutoconfigHTTP]
 	if !httpSt.running && !httpSt.done {
 		a, w := r.srcs[SourceAutoconfig], r.srcs[SourceWellKnown]
@@ -436,11 +465,12 @@ func (r *run) advance(ctx context.Context) {
 	}
 }
 
-// quiet reports whether every source has finished and no probe runs or
-// waits to run (deferred guesses aside).
+// quiet reports whether every mail source has finished and no probe runs
+// or waits to run (deferred guesses aside); services are not waited for
+// here (see servicesDone).
 func (r *run) quiet() bool {
 	for _, st := range r.srcs {
-		if !st.done {
+		if !st.done && !st.src.name.servicesOnly() {
 			return false
 		}
 	}
@@ -484,7 +514,8 @@ func (r *run) finished() bool {
 				return false // advance will start it
 			}
 		}
-		return true
+		// The mail answer is final; the services get their own budget.
+		return r.servicesDone()
 	}
 	if r.o.Exhaustive {
 		return false
@@ -514,7 +545,7 @@ func (r *run) settled(in bool) bool {
 		return false
 	}
 	for _, st := range r.srcs {
-		if st.done {
+		if st.done || st.src.name.servicesOnly() { // they name no mail server
 			continue
 		}
 		lt, lb := st.src.ceiling().Level(), top.trust().Level()
@@ -534,10 +565,15 @@ func (r *run) settled(in bool) bool {
 }
 
 // stopAll ends every running source and probe; their reports say why.
+// Before the deadline, it stops the mail work only: the services'
+// sources and probes run on within their own budget.
 func (r *run) stopAll(why string, deadline bool) {
+	if deadline {
+		r.stopServices(why)
+	}
 	for _, s := range sources {
 		st := r.srcs[s.name]
-		if st.done {
+		if st.done || !deadline && s.name.servicesOnly() {
 			continue
 		}
 		if deadline && st.running {

@@ -110,6 +110,7 @@ func TestScenarios(t *testing.T) {
 					}
 				}
 			}
+			checkServices(t, sc.Domain, rep, want.Services)
 			if t.Failed() {
 				for _, s := range rep.Sources {
 					t.Logf("source %-22s %-7s %4dms %s", s.Name, s.Status, s.ElapsedMS, s.Detail)
@@ -122,6 +123,34 @@ func TestScenarios(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkServices checks the service lists of a scenario's report against
+// Expect.Services (see lab.Expect).
+func checkServices(t *testing.T, domain string, rep *detect.Report, want map[string]string) {
+	t.Helper()
+	lists := map[string][]detect.Service{"caldav": rep.Calendar, "carddav": rep.Contacts, "jmap": rep.JMAP}
+	for proto, list := range lists {
+		w, ok := want[proto]
+		switch {
+		case !ok || w == "-":
+			if len(list) > 0 {
+				t.Errorf("Run(%s) %s = %+v, want no list", domain, proto, list)
+			}
+		case len(list) == 0:
+			t.Errorf("Run(%s) %s list absent, want one recommending %q", domain, proto, w)
+		case w == "" && list[0].Recommended:
+			t.Errorf("Run(%s) %s recommends %s, want nothing recommended", domain, proto, list[0].URL)
+		case w != "" && (!list[0].Recommended || list[0].URL != w):
+			t.Errorf("Run(%s) %s first = %s recommended=%v (%s %s), want %s recommended", domain, proto, list[0].URL,
+				list[0].Recommended, list[0].Probe.Status, list[0].Probe.Error, w)
+		}
+		if t.Failed() {
+			for _, s := range list {
+				t.Logf("service %s %s %v trust=%s probe=%s %d %s", s.Protocol, s.URL, s.Sources, s.Trust, s.Probe.Status, s.Probe.HTTPStatus, s.Probe.Error)
+			}
+		}
 	}
 }
 

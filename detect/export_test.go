@@ -10,3 +10,7 @@ func SourceTrusts(n SourceName) (trusts []Trust, ceiling Trust) {
 	}
 	return nil, ""
 }
+
+// ServicesOnly reports whether the named source names services only (JMAP,
+// CalDAV, CardDAV), never a mail server.
+func ServicesOnly(n SourceName) bool { return n.servicesOnly() }

@@ -6,8 +6,10 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/mailsetup/mailsetup/detect/davprobe"
 	"github.com/mailsetup/mailsetup/detect/probe"
 	"github.com/mailsetup/mailsetup/detect/resolver"
 )
@@ -66,6 +68,18 @@ func VerifyLogin(ctx context.Context, rep *Report, req LoginRequest, opts *Optio
 	if req.Password == "" {
 		return ErrNoPassword
 	}
+	// The services' check runs beside the mail servers' (login_services.go).
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	if o, err := opts.withDefaults(); err == nil {
+		if addr, err := ParseAddress(rep.Address); err == nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				verifyServices(ctx, rep, req.Password, req.Confirmed, o, addr, loginBudget(o))
+			}()
+		}
+	}
 	return verify(ctx, rep, opts, req.Confirmed, func(s *Server, addr Address) (*probe.Credentials, *LoginReport) {
 		if s.Probe.Status == ProbeOK && !s.OffersPassword() {
 			// Point 5 of issue 13: say how to sign in, not the mechanics.
@@ -99,10 +113,7 @@ func verify(ctx context.Context, rep *Report, opts *Options, confirmedHosts []st
 	// Servers delay their answer to a wrong password on purpose (Dovecot:
 	// 2 s and more for each failure from an address), so a login gets its
 	// own budget per user name tried, not the discovery's.
-	perTry := o.LoginTimeout
-	if perTry <= 0 {
-		perTry = probe.DefaultLoginTimeout
-	}
+	perTry := loginBudget(o)
 	ctx, cancel := context.WithTimeout(ctx, 3*perTry+5*time.Second)
 	defer cancel()
 	type job struct {
@@ -142,6 +153,14 @@ func verify(ctx context.Context, rep *Report, opts *Options, confirmedHosts []st
 		j.s.Login = done(j.s, <-j.res)
 	}
 	return nil
+}
+
+// loginBudget is the budget of one login connection (one user name).
+func loginBudget(o Options) time.Duration {
+	if o.LoginTimeout > 0 {
+		return o.LoginTimeout
+	}
+	return probe.DefaultLoginTimeout
 }
 
 // loginReport is the report's form of a login check.
@@ -191,6 +210,7 @@ func probeOptions(o Options) *probe.Options {
 		},
 		Dial:    o.Dial,
 		RootCAs: o.RootCAs,
+		Service: davprobe.Check, // for services only (services.go)
 		Timeout: o.ProbeTimeout,
 		Logger:  o.Logger,
 	}

@@ -30,7 +30,30 @@ func (r *run) ranked(in bool) []*candidate {
 // assumeVerified, a is compared as if its probe had verified it, to ask
 // whether it could still outrank b.
 func less(a, b *candidate, assumeVerified bool) bool {
-	va, vb := a.verdictRank(), b.verdictRank()
+	return lessRank(a.rank(), b.rank(), assumeVerified)
+}
+
+// rankKey is what ranking compares of a mail server or a service.
+type rankKey struct {
+	verdict      int // verdictRankOf
+	daneVerified bool
+	security     autoconfig.Security
+	trust        Trust
+	srv          *srvOrder
+	protocol     autoconfig.Protocol
+	source       SourceName
+	order, seq   int
+}
+
+func (c *candidate) rank() rankKey {
+	return rankKey{c.verdictRank(), c.dane.status == DANEVerified, c.key.security, c.trust(), c.best.f.srv,
+		c.key.protocol, c.best.name, c.best.f.order, c.seq}
+}
+
+// lessRank orders as DESIGN.md "Ranking (RFC 8314)" says, mail servers and
+// services alike (see less for assumeVerified).
+func lessRank(a, b rankKey, assumeVerified bool) bool {
+	va, vb := a.verdict, b.verdict
 	if assumeVerified {
 		va = 0
 	}
@@ -38,31 +61,31 @@ func less(a, b *candidate, assumeVerified bool) bool {
 		return va < vb
 	}
 	// A verified DANE match ranks above a PKIX-only server.
-	if da, db := a.dane.status == DANEVerified, b.dane.status == DANEVerified; da != db && !assumeVerified {
+	if da, db := a.daneVerified, b.daneVerified; da != db && !assumeVerified {
 		return da
 	}
 	// 2. implicit TLS > STARTTLS > plain (RFC 8314 §3.3, §3.1)
-	if sa, sb := a.key.security.Rank(), b.key.security.Rank(); sa != sb {
+	if sa, sb := a.security.Rank(), b.security.Rank(); sa != sb {
 		return sa < sb
 	}
 	// 3. trust of the best source that named it
-	if ta, tb := a.trust().Level(), b.trust().Level(); ta != tb {
+	if ta, tb := a.trust.Level(), b.trust.Level(); ta != tb {
 		return ta > tb
 	}
 	// IMAP before POP3, unless SRV priorities say otherwise (RFC 6186 §3.4).
-	sa, sb := a.best.f.srv, b.best.f.srv
+	sa, sb := a.srv, b.srv
 	if sa != nil && sb != nil && sa.priority != sb.priority {
 		return sa.priority < sb.priority
 	}
-	if pa, pb := protoRank(a.key.protocol), protoRank(b.key.protocol); pa != pb {
+	if pa, pb := protoRank(a.protocol), protoRank(b.protocol); pa != pb {
 		return pa < pb
 	}
 	// 4. the source's own order
-	if pa, pb := a.best.name.precedence(), b.best.name.precedence(); pa != pb {
+	if pa, pb := a.source.precedence(), b.source.precedence(); pa != pb {
 		return pa < pb
 	}
-	if a.best.f.order != b.best.f.order {
-		return a.best.f.order < b.best.f.order
+	if a.order != b.order {
+		return a.order < b.order
 	}
 	if sa != nil && sb != nil && sa.weight != sb.weight {
 		return sa.weight > sb.weight
@@ -205,11 +228,13 @@ func (r *run) report() *Report {
 			rep.Outgoing = list
 		}
 	}
+	rep.Calendar, rep.Contacts, rep.JMAP = r.services(autoconfig.CalDAV), r.services(autoconfig.CardDAV), r.services(autoconfig.JMAP)
 	rep.Warnings = warnings(rep)
 	for _, w := range r.srcWarnings {
 		rep.Warnings = append(rep.Warnings, newWarning(rep, w.code, w.severity, w.msg, w.fix))
 	}
 	nothingFound(rep)
+	rep.Warnings = append(rep.Warnings, serviceWarnings(rep)...)
 	r.hostsMu.Lock()
 	bogus := slices.Clone(r.bogus)
 	r.hostsMu.Unlock()

@@ -67,6 +67,15 @@ const (
 	// SourcePACC is draft-ietf-mailmaint-pacc's JSON document, checked
 	// against the digest of its _ua-auto-config TXT record (issue 16).
 	SourcePACC SourceName = "pacc"
+	// SourceServiceSRV is the SRV records of JMAP (RFC 8620 §2.2), CalDAV
+	// and CardDAV (RFC 6764 §3) with their TXT path (RFC 6764 §4): trust
+	// dnssec or dns like the mail SRV records. It names services only.
+	SourceServiceSRV SourceName = "service-srv"
+	// SourceServiceWellKnown is the well-known URIs of JMAP (RFC 8620
+	// §2.2), CalDAV and CardDAV (RFC 6764 §5) on the email domain over
+	// https: trust https, or redirect when a redirect left the domain. It
+	// names services only.
+	SourceServiceWellKnown SourceName = "service-wellknown"
 )
 
 // SourceStatus is what a source came to.

@@ -93,6 +93,12 @@ func decideSignin(s *Server) Signin {
 	})
 	oa := slices.Contains(s.Auth, autoconfig.AuthOAuth2) || s.OffersOAuth2()
 	pw := configPw && (!probed || s.OffersPassword())
+	return signinOf(pw, oa)
+}
+
+// signinOf is the sign-in method of a server or service that takes a
+// password (pw), OAuth2 (oa), both or neither.
+func signinOf(pw, oa bool) Signin {
 	switch {
 	case pw && oa:
 		return SigninPasswordOrOAuth2

@@ -24,6 +24,8 @@ type found struct {
 	// dnssec is the verdict on the DNS answer that named the server (its
 	// SRV RRset, the MX answer), empty when no DNS answer did (https, files).
 	dnssec dnssec.Verdict
+	// redirects are the URLs a service's well-known URI led through.
+	redirects []string
 }
 
 type srvOrder struct{ priority, weight int }
@@ -87,8 +89,8 @@ func (s source) ceiling() Trust {
 
 // precedence orders sources of equal trust, best first.
 func (n SourceName) precedence() int {
-	for i, s := range []SourceName{SourceLocal, SourceSRV, SourcePACC, SourceAutoconfig, SourceWellKnown, SourceISPDB,
-		SourceAutodiscover, SourceMX, SourceAutoconfigHTTP, SourceGuess} {
+	for i, s := range []SourceName{SourceLocal, SourceSRV, SourcePACC, SourceServiceSRV, SourceAutoconfig, SourceWellKnown,
+		SourceServiceWellKnown, SourceISPDB, SourceAutodiscover, SourceMX, SourceAutoconfigHTTP, SourceGuess} {
 		if s == n {
 			return i
 		}
@@ -96,7 +98,18 @@ func (n SourceName) precedence() int {
 	return 99
 }
 
-// fromConfig turns the mail servers of cfg into found servers of trust t.
+// servicesOnly reports whether the source names JMAP, CalDAV and CardDAV
+// services only, never a mail server: it can neither hold back nor change
+// the mail answer (settled, quiet), and the run waits for it on its own
+// budget (see finished).
+func (n SourceName) servicesOnly() bool {
+	return n == SourceServiceSRV || n == SourceServiceWellKnown
+}
+
+// fromConfig turns the mail servers of cfg into found servers of trust t,
+// and the services it names (Calendars, AddressBooks, Incoming servers of
+// Protocol JMAP with a URL) into found services, each list in the
+// config's order.
 func fromConfig(cfg *autoconfig.Config, t Trust) []found {
 	var out []found
 	for _, list := range [][]autoconfig.Server{cfg.Incoming, cfg.Outgoing} {
@@ -104,6 +117,21 @@ func fromConfig(cfg *autoconfig.Config, t Trust) []found {
 		for _, s := range list {
 			switch s.Protocol {
 			case autoconfig.IMAP, autoconfig.POP3, autoconfig.SMTP:
+				out = append(out, found{server: s, trust: t, order: i})
+				i++
+			}
+		}
+	}
+	var jmap []autoconfig.Server
+	for _, s := range cfg.Incoming {
+		if s.Protocol == autoconfig.JMAP {
+			jmap = append(jmap, s)
+		}
+	}
+	for _, list := range [][]autoconfig.Server{jmap, cfg.Calendars, cfg.AddressBooks} {
+		i := 0
+		for _, s := range list {
+			if s, ok := serviceFromURL(s); ok {
 				out = append(out, found{server: s, trust: t, order: i})
 				i++
 			}

@@ -209,6 +209,9 @@ func JudgeReport(rep *Report, confirmed []string) (Verdict, string) {
 		if (w.Code == WarnNeedsConfirmation || w.Code == WarnSRVOutsideDomain) && recommended[w.Server] {
 			continue // judged per direction, with the user's confirmation
 		}
+		if isServiceWarning(w.Code) {
+			continue // services change no mail verdict (services.go)
+		}
 		switch {
 		case w.Severity == SeverityDanger:
 			worst = SeverityDanger

@@ -77,6 +77,11 @@ scenario (e.g. alice@nostarttls.test, alice@silent.test, alice@mx.test).`,
 // demo --list.
 var scenarioAbout = map[string]string{
 	"demo.test":         "lab.about.demo",
+	"dav.test":          "lab.about.dav",
+	"davloop.test":      "lab.about.davloop",
+	"davcross.test":     "lab.about.davcross",
+	"davplain.test":     "lab.about.davplain",
+	"davbadcert.test":   "lab.about.davbadcert",
 	"oauth.test":        "lab.about.oauth",
 	"oauthboth.test":    "lab.about.oauthboth",
 	"danebad.test":      "lab.about.danebad",

@@ -170,8 +170,8 @@ func checkContract(t *testing.T, data []byte) {
 		t.Errorf("report.elapsed_ms missing")
 	}
 	srcs, _ := r["sources"].([]any)
-	if len(srcs) != 10 {
-		t.Errorf("report.sources has %d entries, want 10 (local, srv, autoconfig, autoconfig-wellknown, autoconfig-http, ispdb, mx, autodiscover, guess, pacc)", len(srcs))
+	if len(srcs) != 12 {
+		t.Errorf("report.sources has %d entries, want 12 (local, srv, autoconfig, autoconfig-wellknown, autoconfig-http, ispdb, mx, autodiscover, guess, pacc, service-srv, service-wellknown)", len(srcs))
 	}
 	for _, s := range srcs {
 		m := s.(map[string]any)

@@ -91,6 +91,10 @@ type Target struct {
 	// them makes the certificate valid. A certificate may match them as a
 	// DNS-ID or as an SRV-ID for the target's service ("_imaps.example.org").
 	Identities []string
+	// URL is the URL of an HTTP-based service (Protocol JMAP, CalDAV or
+	// CardDAV), which Options.Service asks; Host and Port are its host
+	// and port.
+	URL string
 	// HostNotReference says that Host is not a reference identifier: it
 	// came from an SRV answer that was not DNSSEC-secure (RFC 7817 §3, RFC
 	// 6186 §6), so only Identities count. Host is still connected to and
@@ -136,6 +140,10 @@ type Options struct {
 	// "[IPv6:2001:db8::1]"), which RFC 5321 §4.1.4 allows for a client
 	// without a meaningful host name.
 	ClientName string
+	// Service speaks to a target of Protocol JMAP, CalDAV or CardDAV
+	// once its TLS certificate verified (see ServiceFunc); such a target
+	// fails without it.
+	Service ServiceFunc
 }
 
 // Status is the outcome of a probe.
@@ -213,6 +221,9 @@ type Result struct {
 	Elapsed time.Duration
 	// Transcript is the protocol exchange, redacted and bounded.
 	Transcript []Line
+	// HTTP is what an HTTP-based service answered (Options.Service); nil
+	// for a mail server or when no TLS session verified.
+	HTTP *HTTPInfo
 }
 
 // AddrResult is one connection attempt.
@@ -435,6 +446,15 @@ func (p *prober) run() *failure {
 	t := p.t
 	switch t.Protocol {
 	case autoconfig.IMAP, autoconfig.POP3, autoconfig.SMTP:
+	case autoconfig.JMAP, autoconfig.CalDAV, autoconfig.CardDAV:
+		if p.o.Service == nil {
+			return fail(StatusProtocolError, nil, "unsupported protocol %q without Options.Service", t.Protocol)
+		}
+		// A service is never probed without TLS (DESIGN.md security rules:
+		// no address, no credential over plain http); nothing is sent.
+		if t.Security != autoconfig.TLS {
+			return fail(StatusProtocolError, nil, "%s is probed over https only, not %s", t.Protocol, t.Security)
+		}
 	default:
 		return fail(StatusProtocolError, nil, "unsupported protocol %q", t.Protocol)
 	}
@@ -454,6 +474,8 @@ func (p *prober) run() *failure {
 	switch t.Protocol {
 	case autoconfig.IMAP:
 		return p.imap()
+	case autoconfig.JMAP, autoconfig.CalDAV, autoconfig.CardDAV:
+		return p.service()
 	case autoconfig.POP3:
 		return p.pop3()
 	default:

@@ -144,25 +144,29 @@ func Technical(rep *detect.Report) []string {
 		out = append(out, s.Detail)
 		out = append(out, s.Queries...)
 	}
+	probed := func(p detect.ProbeReport, l detect.LoginReport) {
+		out = append(out, p.Error, p.DANEDetail)
+		out = append(out, p.Capabilities...) // protocol keywords (LOGIN, USER)
+		out = append(out, p.SASL...)
+		if c := p.Cert; c != nil {
+			out = append(out, c.Error, c.Subject, c.Issuer)
+		}
+		for _, a := range p.Tried {
+			out = append(out, a.Error)
+		}
+		for _, t := range append(p.Transcript, l.Transcript...) {
+			out = append(out, t.Text)
+		}
+		out = append(out, l.Error)
+	}
 	for _, list := range [][]detect.Server{rep.Incoming, rep.Outgoing} {
 		for _, s := range list {
-			p := s.Probe
-			out = append(out, p.Error, p.DANEDetail)
-			out = append(out, p.Capabilities...) // protocol keywords (LOGIN, USER)
-			out = append(out, p.SASL...)
-			if c := p.Cert; c != nil {
-				out = append(out, c.Error, c.Subject, c.Issuer)
-			}
-			for _, a := range p.Tried {
-				out = append(out, a.Error)
-			}
-			for _, l := range p.Transcript {
-				out = append(out, l.Text)
-			}
-			for _, l := range s.Login.Transcript {
-				out = append(out, l.Text)
-			}
-			out = append(out, s.Login.Error)
+			probed(s.Probe, s.Login)
+		}
+	}
+	for _, list := range [][]detect.Service{rep.Calendar, rep.Contacts, rep.JMAP} {
+		for _, s := range list {
+			probed(s.Probe, s.Login)
 		}
 	}
 	for _, w := range rep.Warnings {

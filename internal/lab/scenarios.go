@@ -39,6 +39,11 @@ type Expect struct {
 	Absent []string
 	// Sources maps source names to the status they must end with.
 	Sources map[string]string
+	// Services maps a service protocol (caldav, carddav, jmap) to the URL
+	// its list must recommend: "" when the list must exist with nothing
+	// recommended, "-" when it must be absent. A scenario that leaves it
+	// nil publishes no service: every list must be absent.
+	Services map[string]string
 	// DNSSEC is the report's dnssec status for the domain. It also makes
 	// the lab world: "secure" scenario domains are signed zones with a DS
 	// in test.; "insecure" ones are unsigned zones, their DS proven absent
@@ -573,12 +578,20 @@ var Scenarios = []Scenario{
 // all starts host with services and adds the records (format strings with
 // the domain as %[1]s).
 func (l *Lab) all(d, host string, services []svc, records ...string) error {
+	if err := l.records(d, records...); err != nil {
+		return err
+	}
+	return l.mailHost(host, fault{}, services...)
+}
+
+// records adds DNS records (format strings with the domain as %[1]s).
+func (l *Lab) records(d string, records ...string) error {
 	for _, r := range records {
 		if err := l.zones.add(fmt.Sprintf(r, d)); err != nil {
 			return err
 		}
 	}
-	return l.mailHost(host, fault{}, services...)
+	return nil
 }
 
 // build creates every scenario, starts the web servers and signs the DNS

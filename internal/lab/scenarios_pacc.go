@@ -62,16 +62,10 @@ func (l *Lab) paccProvider(d string, txt func(string) []string) error {
 	if err := l.pacc(d, page{}, PACCDocument(d, "mail."+d), txt); err != nil {
 		return err
 	}
-	if err := l.davHost(d); err != nil {
+	if err := l.davHost("dav." + d); err != nil {
 		return err
 	}
 	return l.mailHost("mail."+d, fault{}, imaps, submissions)
-}
-
-// davHost gives dav.D an address in D's zone, for the JMAP, CalDAV and
-// CardDAV URLs of the PACC document (their servers are not this file's).
-func (l *Lab) davHost(d string) error {
-	return l.zones.add(fmt.Sprintf("dav.%s. 300 IN A %s", d, l.hostIP("dav."+d)))
 }
 
 // paccFault publishes a PACC document that must not be used (p and
@@ -95,21 +89,24 @@ var paccScenarios = []Scenario{
 		Domain: "pacc.test",
 		About:  "a signed domain that publishes only a PACC document (mail, JMAP, calendars and contacts), its digest in a validated _ua-auto-config TXT record",
 		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.pacc.test:993/tls", Out: "mail.pacc.test:465/tls", Trust: "dnssec",
-			Absent: []string{"needs-confirmation", "pacc-digest-mismatch"}, Sources: map[string]string{"pacc": "found"}},
+			Absent: []string{"needs-confirmation", "pacc-digest-mismatch"}, Sources: map[string]string{"pacc": "found"},
+			Services: map[string]string{"caldav": "https://dav.pacc.test/dav/calendars/", "carddav": "https://dav.pacc.test/dav/addressbooks/", "jmap": "https://dav.pacc.test/.well-known/jmap"}},
 		setup: func(l *Lab, d string) error { return l.paccProvider(d, nil) },
 	},
 	{
 		Domain: "paccunsigned.test",
 		About:  "a PACC document whose digest is in an unsigned zone's TXT record: trusted as much as https",
 		Expect: Expect{Verdict: "secure", DNSSEC: "insecure", In: "mail.paccunsigned.test:993/tls", Out: "mail.paccunsigned.test:465/tls", Trust: "https",
-			Absent: []string{"needs-confirmation"}, Sources: map[string]string{"pacc": "found"}},
+			Absent: []string{"needs-confirmation"}, Sources: map[string]string{"pacc": "found"},
+			Services: map[string]string{"caldav": "https://dav.paccunsigned.test/dav/calendars/", "carddav": "https://dav.paccunsigned.test/dav/addressbooks/", "jmap": "https://dav.paccunsigned.test/.well-known/jmap"}},
 		setup: func(l *Lab, d string) error { return l.paccProvider(d, nil) },
 	},
 	{
 		Domain: "pacclong.test",
 		About:  "a PACC digest record longer than 255 bytes (an extension tag), published as several TXT strings that join into one value",
 		Expect: Expect{Verdict: "secure", DNSSEC: "secure", In: "mail.pacclong.test:993/tls", Out: "mail.pacclong.test:465/tls", Trust: "dnssec",
-			Sources: map[string]string{"pacc": "found"}},
+			Sources:  map[string]string{"pacc": "found"},
+			Services: map[string]string{"caldav": "https://dav.pacclong.test/dav/calendars/", "carddav": "https://dav.pacclong.test/dav/addressbooks/", "jmap": "https://dav.pacclong.test/.well-known/jmap"}},
 		setup: func(l *Lab, d string) error {
 			return l.paccProvider(d, func(v string) []string { return pacc.SplitTXT(v + "; x-lab=" + strings.Repeat("z", 300)) })
 		},
