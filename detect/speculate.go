@@ -230,6 +230,12 @@ func (r *run) launch(ctx context.Context, k candKey, t probe.Target, bogus *[]st
 			*bogus = append(*bogus, b)
 			mu.Unlock()
 		}
+		if shared == nil {
+			// A named host's TLSA records are asked whatever its lookup
+			// finds (see outcome): beside its addresses, so that a host
+			// that does not exist costs no round trip more.
+			startTLSA()
+		}
 		var ips []netip.Addr
 		var err error
 		if shared != nil {
