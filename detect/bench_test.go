@@ -163,8 +163,9 @@ func cpuTime() time.Duration {
 // detectOnce runs one detection of domain and returns its time (Run's
 // return, the complete report), the time its answer event reached the
 // caller, the connections it opened and the connection attempts it made.
-// The answer must be the report's recommendation, and may not come before
-// the events prove it (provenAt).
+// The answer must be the report's recommendation (no server for a
+// direction with none: then the answer is the run's conclusion that nothing
+// safe exists), and may not come before the events prove it (provenAt).
 func detectOnce(b *testing.B, l *lab.Lab, domain string, tweak func(*detect.Options)) (time.Duration, time.Duration, int64, int64) {
 	o := l.DetectOptions()
 	var mu sync.Mutex
