@@ -416,8 +416,9 @@ func (r *run) advance(ctx context.Context) {
 		}
 	}
 	// Guessed servers are probed only when every other source and probe is
-	// done and a direction has no verified server.
-	if r.quiet() {
+	// done and a direction has no verified server (a plaintext server's
+	// probe is not waited for: it can never be verified).
+	if r.quietFor(true) {
 		for _, in := range []bool{true, false} {
 			if r.hasVerified(in) {
 				continue
@@ -433,14 +434,41 @@ func (r *run) advance(ctx context.Context) {
 
 // quiet reports whether every source has finished and no probe runs or
 // waits to run (deferred guesses aside).
-func (r *run) quiet() bool {
+func (r *run) quiet() bool { return r.quietFor(false) }
+
+// quietFor is quiet, not counting, when verifiable is set, the probes of
+// plaintext servers, which can never be verified.
+func (r *run) quietFor(verifiable bool) bool {
 	for _, st := range r.srcs {
 		if !st.done {
 			return false
 		}
 	}
 	for _, c := range r.list {
-		if c.state == probeRunning || c.state == probeIdle {
+		if (c.state == probeRunning || c.state == probeIdle) && !(verifiable && c.key.security == autoconfig.Plain) {
+			return false
+		}
+	}
+	return true
+}
+
+// hopeless reports whether a direction will have no recommendation: every
+// source has finished, none of its servers is verified, and none still to
+// be probed (guesses included) could be, plaintext ones aside.
+func (r *run) hopeless(in bool) bool {
+	for _, st := range r.srcs {
+		if !st.done {
+			return false
+		}
+	}
+	for _, c := range r.list {
+		if c.incoming() != in {
+			continue
+		}
+		if c.verified() {
+			return false
+		}
+		if (c.state == probeRunning || c.state == probeIdle || c.state == probeDeferred) && c.key.security != autoconfig.Plain {
 			return false
 		}
 	}
@@ -480,6 +508,11 @@ func (r *run) finished() bool {
 			}
 		}
 		return true
+	}
+	if !r.answered && r.hopeless(true) && r.hopeless(false) {
+		// Nothing can be recommended: that is the answer, whatever the
+		// plaintext probes still running find.
+		r.announce(nil, nil)
 	}
 	if r.o.Exhaustive {
 		return false
