@@ -117,6 +117,9 @@ type candidate struct {
 	cancel context.CancelFunc
 	// early: result is the probe's early outcome, its goodbye still under way.
 	early bool
+	// doomed: the running probe's server presented a key its TLSA records
+	// reject, so it can never be verified (doomedMsg).
+	doomed bool
 }
 
 func (c *candidate) incoming() bool { return c.key.protocol != autoconfig.SMTP }
@@ -179,6 +182,8 @@ func isEarly(m any) bool {
 		return m.early
 	case specMsg:
 		return m.early
+	case doomedMsg:
+		return true
 	}
 	return false
 }
@@ -341,6 +346,8 @@ func (r *run) handle(m any) {
 		}
 	case specMsg:
 		r.specDone(m.probeMsg)
+	case doomedMsg:
+		r.doomedProbe(m)
 	case probeMsg:
 		r.probeDone(m)
 	}
@@ -416,8 +423,8 @@ func (r *run) advance(ctx context.Context) {
 		}
 	}
 	// Guessed servers are probed only when every other source and probe is
-	// done and a direction has no verified server (a plaintext server's
-	// probe is not waited for: it can never be verified).
+	// done and a direction has no verified server (the probe of a plaintext
+	// server or of a doomed one is not waited for: it can never verify).
 	if r.quietFor(true) {
 		for _, in := range []bool{true, false} {
 			if r.hasVerified(in) {
@@ -436,8 +443,9 @@ func (r *run) advance(ctx context.Context) {
 // waits to run (deferred guesses aside).
 func (r *run) quiet() bool { return r.quietFor(false) }
 
-// quietFor is quiet, not counting, when verifiable is set, the probes of
-// plaintext servers, which can never be verified.
+// quietFor is quiet, not counting, when verifiable is set, the probes that
+// can never verify their server: of plaintext servers, and of servers
+// whose key the TLSA records rejected (doomed).
 func (r *run) quietFor(verifiable bool) bool {
 	for _, st := range r.srcs {
 		if !st.done {
@@ -445,7 +453,7 @@ func (r *run) quietFor(verifiable bool) bool {
 		}
 	}
 	for _, c := range r.list {
-		if (c.state == probeRunning || c.state == probeIdle) && !(verifiable && c.key.security == autoconfig.Plain) {
+		if (c.state == probeRunning || c.state == probeIdle) && !(verifiable && (c.key.security == autoconfig.Plain || c.doomed)) {
 			return false
 		}
 	}
@@ -454,7 +462,8 @@ func (r *run) quietFor(verifiable bool) bool {
 
 // hopeless reports whether a direction will have no recommendation: every
 // source has finished, none of its servers is verified, and none still to
-// be probed (guesses included) could be, plaintext ones aside.
+// be probed (guesses included) could be, plaintext ones and those whose
+// key the TLSA records rejected aside.
 func (r *run) hopeless(in bool) bool {
 	for _, st := range r.srcs {
 		if !st.done {
@@ -467,6 +476,9 @@ func (r *run) hopeless(in bool) bool {
 		}
 		if c.verified() {
 			return false
+		}
+		if c.doomed {
+			continue
 		}
 		if (c.state == probeRunning || c.state == probeIdle || c.state == probeDeferred) && c.key.security != autoconfig.Plain {
 			return false
