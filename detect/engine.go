@@ -523,7 +523,7 @@ func (r *run) finished() bool {
 	}
 	if !r.answered && r.hopeless(true) && r.hopeless(false) {
 		// Nothing can be recommended: that is the answer, whatever the
-		// plaintext probes still running find.
+		// probes still running (plaintext or doomed servers) find.
 		r.announce(nil, nil)
 	}
 	if r.o.Exhaustive {
