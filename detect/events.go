@@ -16,9 +16,9 @@ const (
 	// still running could outrank them, or nothing can be recommended any
 	// more (only probes that can never verify their server are left: of
 	// plaintext servers, or of keys the TLSA records reject), or the run
-	// has ended. The run goes
-	// on for a short grace to complete the report (alternatives, sources
-	// that corroborate), which changes neither recommended server.
+	// has ended. The run goes on for a short grace to complete the report
+	// (alternatives, sources that corroborate), which changes neither
+	// recommended server.
 	EventAnswer EventKind = "answer"
 )
 
