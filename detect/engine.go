@@ -122,6 +122,9 @@ type candidate struct {
 	cancel context.CancelFunc
 	// early: result is the probe's early outcome, its goodbye still under way.
 	early bool
+	// doomed: the running probe's server presented a key its TLSA records
+	// reject, so it can never be verified (doomedMsg).
+	doomed bool
 }
 
 func (c *candidate) incoming() bool { return c.key.protocol != autoconfig.SMTP }
@@ -191,6 +194,8 @@ func isEarly(m any) bool {
 		return m.early
 	case specMsg:
 		return m.early
+	case doomedMsg:
+		return true
 	}
 	return false
 }
@@ -374,6 +379,8 @@ func (r *run) handle(m any) {
 		r.specDone(m.probeMsg)
 	case svcProbeMsg:
 		r.serviceProbeDone(m)
+	case doomedMsg:
+		r.doomedProbe(m)
 	case probeMsg:
 		r.probeDone(m)
 	}
@@ -450,8 +457,9 @@ func (r *run) advance(ctx context.Context) {
 		}
 	}
 	// Guessed servers are probed only when every other source and probe is
-	// done and a direction has no verified server.
-	if r.quiet() {
+	// done and a direction has no verified server (the probe of a plaintext
+	// server or of a doomed one is not waited for: it can never verify).
+	if r.quietFor(true) {
 		for _, in := range []bool{true, false} {
 			if r.hasVerified(in) {
 				continue
@@ -468,14 +476,46 @@ func (r *run) advance(ctx context.Context) {
 // quiet reports whether every mail source has finished and no probe runs
 // or waits to run (deferred guesses aside); services are not waited for
 // here (see servicesDone).
-func (r *run) quiet() bool {
+func (r *run) quiet() bool { return r.quietFor(false) }
+
+// quietFor is quiet, not counting, when verifiable is set, the probes that
+// can never verify their server: of plaintext servers, and of servers
+// whose key the TLSA records rejected (doomed).
+func (r *run) quietFor(verifiable bool) bool {
 	for _, st := range r.srcs {
 		if !st.done && !st.src.name.servicesOnly() {
 			return false
 		}
 	}
 	for _, c := range r.list {
-		if c.state == probeRunning || c.state == probeIdle {
+		if (c.state == probeRunning || c.state == probeIdle) && !(verifiable && (c.key.security == autoconfig.Plain || c.doomed)) {
+			return false
+		}
+	}
+	return true
+}
+
+// hopeless reports whether a direction will have no recommendation: every
+// source has finished, none of its servers is verified, and none still to
+// be probed (guesses included) could be, plaintext ones and those whose
+// key the TLSA records rejected aside.
+func (r *run) hopeless(in bool) bool {
+	for _, st := range r.srcs {
+		if !st.done && !st.src.name.servicesOnly() {
+			return false
+		}
+	}
+	for _, c := range r.list {
+		if c.incoming() != in {
+			continue
+		}
+		if c.verified() {
+			return false
+		}
+		if c.doomed {
+			continue
+		}
+		if (c.state == probeRunning || c.state == probeIdle || c.state == probeDeferred) && c.key.security != autoconfig.Plain {
 			return false
 		}
 	}
@@ -516,6 +556,11 @@ func (r *run) finished() bool {
 		}
 		// The mail answer is final; the services get their own budget.
 		return r.servicesDone()
+	}
+	if !r.answered && r.hopeless(true) && r.hopeless(false) {
+		// Nothing can be recommended: that is the answer, whatever the
+		// probes still running (plaintext or doomed servers) find.
+		r.announce(nil, nil)
 	}
 	if r.o.Exhaustive {
 		return false

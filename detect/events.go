@@ -13,9 +13,12 @@ const (
 	EventProbeFinished  EventKind = "probe-finished"
 	// EventAnswer comes once per run, as soon as the recommendation is
 	// final: both directions' recommended servers are verified and nothing
-	// still running could outrank them, or the run has ended. The run goes
-	// on for a short grace to complete the report (alternatives, sources
-	// that corroborate), which changes neither recommended server.
+	// still running could outrank them, or nothing can be recommended any
+	// more (only probes that can never verify their server are left: of
+	// plaintext servers, or of keys the TLSA records reject), or the run
+	// has ended. The run goes on for a short grace to complete the report
+	// (alternatives, sources that corroborate), which changes neither
+	// recommended server.
 	EventAnswer EventKind = "answer"
 )
 

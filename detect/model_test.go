@@ -3,6 +3,7 @@ package detect_test
 import (
 	"testing"
 
+	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/internal/lab"
 )
 
@@ -36,6 +37,16 @@ const (
 	probeRefused  = rtConnect                                                 // nothing listens: known at connect
 )
 
+// Round trips until a probe fails, once the host's addresses are known: a
+// failed probe proves that its server is not a safe answer.
+const (
+	failCert           = rtConnect + rtTLS                 // the certificate (wrong name, expired) comes in the server's TLS flight
+	failDANE           = rtConnect + rtTLS                 // the key, against TLSA records asked beside it once the addresses are known (one query)
+	failNoSTARTTLSIMAP = rtConnect + rtReply               // the greeting's capabilities lack STARTTLS
+	failNoSTARTTLSSMTP = rtConnect + rtReply + rtReply     // the EHLO reply lacks STARTTLS
+	failRefusedSMTP    = rtConnect + rtReply + rtReply + 0 // greeting, EHLO, then 454: the lab writes refusals without latency
+)
+
 // Round trips of the sources' requests.
 const (
 	httpsGet   = rtDNS + rtConnect + rtTLS + rtReply // a document, or the ISP database's 404
@@ -44,6 +55,8 @@ const (
 	mxAnswer   = rtDNS                               // the MX answer (its validation runs beside what follows)
 	lookupWarm = rtDNS                               // a host in a zone validated earlier in the run
 	lookupCold = rtDNS + rtChain                     // a host in a zone not validated yet
+	httpGet    = rtConnect + rtReply                 // plain http, the host's address known from the https attempt
+	postAgain  = rtConnect + rtTLS + rtReply         // another https request to a host whose address is known
 	// paccNone: the _ua-auto-config TXT query, its denial validated (the
 	// zone's keys fetched beside SRV's); with no v=UAAC1 record the PACC
 	// source answers at once, without waiting for its https fetch.
@@ -83,10 +96,15 @@ func (p path) rt() int {
 
 // model is the round-trip model of one scenario.
 type model struct {
+	// in and out are how each direction's answer is proven; the zero path
+	// is a direction with no recommendation (the lab expects none), whose
+	// answer is the conclusion that nothing safe exists: that is in proofs.
 	in, out path
 	// proofs are the round trips needed to know that every source that
 	// could outrank the answer has nothing (and, for STARTTLS answers, that
-	// no implicit-TLS server of the same trust exists).
+	// no implicit-TLS server of the same trust exists). For a direction
+	// with no recommendation: that every source has answered, and that
+	// every server that could have been recommended failed.
 	proofs []int
 }
 
@@ -180,6 +198,151 @@ var models = map[string]model{
 		out:    path{source: rtDNS, lookup: lookupCold, probe: probeSMTPS, guessable: true},
 		proofs: []int{paccNone, httpsGet, srvAnswer, mxAnswer + rtChain, noHost, noHost},
 	},
+
+	// Signed SRV names mail.D (guessable) for both, as demo.test; the
+	// autoconfig naming imap.D and smtp.D cannot outrank it.
+	"srvwins.test": {
+		in:  path{source: srvAnswer, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out: path{source: srvAnswer, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+	},
+	// Unsigned SRV names mail.provider.test, neither guessable nor in a
+	// zone validated by then (cold); every https source must have nothing.
+	"srvout.test": {
+		in:     path{source: srvAnswer, lookup: lookupCold, probe: probeIMAPS},
+		out:    path{source: srvAnswer, lookup: lookupCold, probe: probeSMTPS},
+		proofs: []int{httpsGet, noHost, noHost, noHost},
+	},
+	// Unsigned SRV names mail.D (guessable), trust dns: the hostile
+	// autoconfig (refused once fetched) and the ISP database's 404 must be in.
+	"hostile.test": {
+		in:     path{source: srvAnswer, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: srvAnswer, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{httpsGet, httpsGet, noHost},
+	},
+	// The local file names mail.D (guessable) from the start; nothing
+	// outranks the local trust.
+	"local.test": {
+		in:  path{source: 0, lookup: lookupCold, probe: probeIMAPS, guessable: true},
+		out: path{source: 0, lookup: lookupCold, probe: probeSMTPS, guessable: true},
+	},
+	// https autoconfig names mail.D (guessable, its only address an AAAA
+	// record, asked beside the A query), as autoconfig.test.
+	"v6.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{srvAnswer},
+	},
+	// https autoconfig names mail.D:993, :995, :465 (guessable) with
+	// OAuth2: the mechanisms come in the greeting's capabilities and the
+	// EHLO reply, and detection asks the OAuth2 provider nothing.
+	"oauth.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{srvAnswer},
+	},
+	// As oauth.test, OAuth2 or a password.
+	"oauthboth.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{srvAnswer},
+	},
+	// Plain-http autoconfig (trust insecure) names mail.D (guessable): it
+	// is asked once both https autoconfig sources failed (autoconfig.D
+	// refuses https, D does not exist: 1), its address known by then; MX
+	// (same trust, earlier precedence) and every higher source must have
+	// nothing.
+	"http.test": {
+		in:     path{source: noHost + httpGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: noHost + httpGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain},
+	},
+	// https autoconfig answers a redirect to http, refused (3); then the
+	// plain-http fallback (1) names mail.D (guessable), trust insecure.
+	"redirect.test": {
+		in:     path{source: httpsGet + httpGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet + httpGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain},
+	},
+	// https autoconfig redirects to https://autoconfig.provider.test (3 +
+	// 3), whose document names imap. and smtp.provider.test: a redirect
+	// names a URL, not a mail domain, so their zone is cold.
+	"xredirect.test": {
+		in:     path{source: httpsGet + httpsGet, lookup: lookupCold, probe: probeIMAPS},
+		out:    path{source: httpsGet + httpsGet, lookup: lookupCold, probe: probeSMTPS},
+		proofs: []int{httpsGet, srvAnswer},
+	},
+	// Autodiscover's POST (its SRV query beside it) answers redirectAddr
+	// to alice@autodiscover.test; the POST to autodiscover.autodiscover.test
+	// names mail.autodiscover.test:993 and :587 STARTTLS (not guessable
+	// here). The redirect names a mail domain, whose keys can be fetched
+	// during that POST (warm, as the MX provider's). No implicit-TLS SMTP
+	// server is named or guessable: nothing more to prove.
+	"adredirect.test": {
+		in:     path{source: httpsGet + httpsGet, lookup: lookupWarm, probe: probeIMAPS},
+		out:    path{source: httpsGet + httpsGet, lookup: lookupWarm, probe: probeSMTPSTLS},
+		proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain},
+	},
+	// Autodiscover tries autodiscover.D and D (absent: 1, the _autodiscover
+	// SRV answer beside them), then the SRV target exchange.D (3), which
+	// names mail.D:993 and :465 (guessable).
+	"adsrv.test": {
+		in:     path{source: noHost + httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: noHost + httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{httpsGet, srvAnswer},
+	},
+	// https autoconfig names mail.D:143 and :587 STARTTLS (guessable); the
+	// injected line comes with the answer to STARTTLS (no round trip more);
+	// 993 and 465 must be known closed.
+	"injection.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPSTLS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPSTLS, guessable: true},
+		proofs: []int{srvAnswer, lookupCold + probeRefused},
+	},
+
+	// No recommendation: the answer is that nothing safe exists, once
+	// every source has answered (the ISP database's 404, 3, is the
+	// slowest "nothing") and every server that could be recommended failed.
+
+	// Signed SRV names mail.D:993 and :465 (guessable), whose key the TLSA
+	// records (asked once the addresses are known) reject at the TLS flight;
+	// the guessed other ports of mail.D are closed.
+	"danebad.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + failDANE, lookupCold + probeRefused}},
+	// Every signature expired: the SRV and MX answers and mail.D's
+	// addresses are bogus once the keys are in (2).
+	"bogus.test": {proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain, lookupCold}},
+	// https autoconfig names mail.D:143 and :587 STARTTLS (guessable),
+	// which lack STARTTLS: the EHLO reply shows it; 993 and 465 are closed.
+	"nostarttls.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + failNoSTARTTLSIMAP, lookupCold + failNoSTARTTLSSMTP}},
+	// https autoconfig names mail.D:993 and :465 (guessable), whose
+	// certificate names another host: known at the TLS flight.
+	"badcert.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + failCert, lookupCold + probeRefused}},
+	// As badcert.test, the certificate expired.
+	"expired.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + failCert, lookupCold + probeRefused}},
+	// https autoconfig names mail.D:143 and :587 in plain text: never
+	// recommendable, so their probes prove nothing; what proves that
+	// nothing safe exists is the guessed STARTTLS ports of mail.D lacking
+	// STARTTLS (the EHLO reply) and 993 and 465 closed.
+	"plain.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + failNoSTARTTLSIMAP, lookupCold + failNoSTARTTLSSMTP}},
+	// https autoconfig names mail.D:143 and :587 STARTTLS (guessable),
+	// which refuse it (the lab writes the refusal without latency).
+	"refused.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + failRefusedSMTP, lookupCold + probeRefused}},
+	// https autoconfig names gone.D: its absence is one query in a zone the
+	// SRV answer validated.
+	"nxhost.test": {proofs: []int{httpsGet + lookupWarm, srvAnswer}},
+	// https autoconfig names mail.D:993 and :465 (guessable): nothing
+	// listens, known at connect.
+	"closed.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + probeRefused}},
+	// The 2 MiB autoconfig is refused at the limit as it comes in (the lab
+	// delays its first write only); the http fallback is refused at connect.
+	"huge.test": {proofs: []int{httpsGet + rtConnect, httpsGet, srvAnswer}},
+	// Autodiscover's first POST (3, its SRV query beside it) and
+	// MaxRedirects more to the same host (2 each, its address known): the
+	// chain is cut at the limit.
+	"adloop.test": {proofs: []int{httpsGet + detect.MaxRedirects*postAgain, srvAnswer}},
+	// mail.D exists and serves nothing: its guessed ports are closed.
+	"guessfail.test": {proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain, lookupCold + probeRefused}},
+	// Nothing exists: every source answers "nothing".
+	"nothing.test": {proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain, noHost}},
 }
 
 // TestModelRoundTrips checks the model against counts derived by hand.
@@ -210,6 +373,26 @@ func TestModelRoundTrips(t *testing.T) {
 		// STARTTLS, TLS, CAPABILITY (4) = 6. That 465 and 993 are closed is
 		// known after the address (2), SRV's nothing after 2.
 		{"starttls.test", 7},
+		// oauth.test: as autoconfig.test, OAuth2 costs no round trip:
+		// the autoconfig document (address 1, TLS 1, document 1) = 3;
+		// mail.oauth.test is a guessed name, probed from the start: address
+		// and keys (2), TLS (1), greeting (1), EHLO (1) = 5 for 465, 4 for
+		// 993; SRV's nothing is in after 2. The mechanisms (OAUTHBEARER,
+		// XOAUTH2) are read from the greeting and the EHLO reply.
+		{"oauth.test", 5},
+		// plain.test (no recommendation): the guessed mail.plain.test:587
+		// STARTTLS — address and keys (2), greeting (1), EHLO without
+		// STARTTLS (1) = 4 — is the last server that could have been safe
+		// (143: 3; 993, 465, 995, 110 refused at connect: 2). The plain
+		// 143 and 587 the autoconfig names (3) can never be recommended:
+		// their probes prove nothing. The ISP database's 404: 3.
+		{"plain.test", 4},
+		// adloop.test (no recommendation, bounded by the redirect limit):
+		// the first POST to autodiscover.adloop.test, address (1; the
+		// _autodiscover SRV query beside it), TLS (1), redirectUrl (1) = 3,
+		// then 5 more POSTs to the same host (its address known): TLS and
+		// answer, 2 each = 10; the sixth redirect is refused: 13.
+		{"adloop.test", 13},
 	} {
 		m, ok := models[tc.domain]
 		if !ok {
@@ -221,17 +404,40 @@ func TestModelRoundTrips(t *testing.T) {
 	}
 }
 
-// TestModelsCoverBenchmark: every benchmarked scenario has a model whose
-// answer is the lab's expected one (a model of a scenario that recommends
-// nothing would measure nothing).
+// TestModelsCoverBenchmark: every benchmarked scenario has a model, and
+// the model's directions without a recommendation (the zero path) are
+// exactly those the lab expects none for; every lab scenario but
+// silent.test is benchmarked.
 func TestModelsCoverBenchmark(t *testing.T) {
+	bench := map[string]bool{}
 	for _, d := range benchScenarios {
-		if _, ok := models[d]; !ok {
+		bench[d] = true
+		m, ok := models[d]
+		if !ok {
 			t.Errorf("benchmarked scenario %s has no model", d)
+			continue
 		}
 		sc, ok := scenario(d)
-		if !ok || sc.Expect.In == "" || sc.Expect.Out == "" {
-			t.Errorf("benchmarked scenario %s recommends nothing in the lab", d)
+		if !ok {
+			t.Errorf("benchmarked scenario %s is not in the lab", d)
+			continue
+		}
+		for _, dir := range []struct {
+			name   string
+			p      path
+			expect string
+		}{{"incoming", m.in, sc.Expect.In}, {"outgoing", m.out, sc.Expect.Out}} {
+			if (dir.p == path{}) != (dir.expect == "") {
+				t.Errorf("%s %s: model without a recommendation = %v, lab expects %q", d, dir.name, dir.p == path{}, dir.expect)
+			}
+		}
+		if m.rt() == 0 {
+			t.Errorf("%s: the model's critical path is 0 round trips", d)
+		}
+	}
+	for _, sc := range lab.Scenarios {
+		if !bench[sc.Domain] && sc.Domain != "silent.test" {
+			t.Errorf("lab scenario %s is not benchmarked", sc.Domain)
 		}
 	}
 }

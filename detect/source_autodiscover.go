@@ -9,8 +9,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/miekg/dns"
 
@@ -62,6 +64,22 @@ type adState struct {
 	steps   int
 	left    bool // the chain left the email domain
 	queries []string
+	// keys waits for the key fetches of prefetchKeys.
+	keys sync.WaitGroup
+}
+
+// prefetchKeys validates the keys of domain, the mail domain a
+// redirectAddr names, while its Autodiscover is asked: the hosts its
+// answer names are usually in that zone, and their probes then find the
+// keys in the validator's cache (as the MX source does for a provider's
+// zone). Only a secure or insecure outcome is cached, so a cut-off fetch
+// spoils nothing.
+func (st *adState) prefetchKeys(ctx context.Context, domain string) {
+	st.keys.Add(1)
+	go func() {
+		defer st.keys.Done()
+		_, _, _ = st.e.v.Lookup(ctx, domain+".", dns.TypeDNSKEY)
+	}()
 }
 
 func (st *adState) discover(ctx context.Context) sourceOutput {
@@ -69,40 +87,70 @@ func (st *adState) discover(ctx context.Context) sourceOutput {
 	if len(urls) == 0 {
 		return skipped(st.domain + " is a public suffix: no Autodiscover lookup")
 	}
-	// The SRV record (RFC 2782, as Outlook and Thunderbird use it).
+	defer st.keys.Wait() // no goroutine outlives the source
+	// The SRV record (RFC 2782, as Outlook and Thunderbird use it), asked
+	// beside the POSTs to the domain's own endpoints: its target is tried
+	// only after them, so its answer need not hold them up. Its URL takes
+	// its place in the queries after the SRV question, as if asked first.
 	srvName := "_autodiscover._tcp." + st.domain
 	st.queries = append(st.queries, urls...)
 	st.queries = append(st.queries, srvName+" SRV")
-	if a, err := st.e.o.Resolver.Query(ctx, srvName+".", dns.TypeSRV); err == nil {
-		for _, rr := range a.Records {
-			if s, ok := rr.(*dns.SRV); ok && s.Target != "." && s.Port != 0 {
-				host := strings.TrimSuffix(strings.ToLower(s.Target), ".")
-				if isPublicSuffix(host) {
-					continue
-				}
-				u := "https://" + host
-				if s.Port != 443 {
-					u += ":" + strconv.Itoa(int(s.Port))
-				}
-				urls = append(urls, u+"/autodiscover/autodiscover.xml")
-				st.queries = append(st.queries, urls[len(urls)-1])
-				break
-			}
+	srvAt := len(st.queries)
+	srvCh := make(chan string, 1)
+	go func() { srvCh <- st.srvTarget(ctx, srvName) }()
+	srvURL, srvIn := "", false
+	takeSRV := func() {
+		if srvIn {
+			return
+		}
+		srvIn = true
+		if srvURL = <-srvCh; srvURL != "" {
+			st.queries = slices.Insert(st.queries, srvAt, srvURL)
 		}
 	}
 	var errs []error
-	for _, u := range urls {
-		out, err := st.post(ctx, u)
+	for i := 0; i < len(urls); i++ {
+		out, err := st.post(ctx, urls[i])
 		if err == nil {
+			takeSRV()
+			out.queries = st.queries
 			return out
 		}
 		errs = append(errs, err)
 		if errors.Is(err, ErrTooManyRedirects) || ctx.Err() != nil {
 			break
 		}
+		if i == len(urls)-1 && !srvIn {
+			if takeSRV(); srvURL != "" {
+				urls = append(urls, srvURL)
+			}
+		}
 	}
+	takeSRV() // no goroutine outlives the source
 	o := noneOrError(errs, st.queries...)
 	return o
+}
+
+// srvTarget is the Autodiscover URL the SRV record srvName names, or "".
+func (st *adState) srvTarget(ctx context.Context, srvName string) string {
+	a, err := st.e.o.Resolver.Query(ctx, srvName+".", dns.TypeSRV)
+	if err != nil {
+		return ""
+	}
+	for _, rr := range a.Records {
+		if s, ok := rr.(*dns.SRV); ok && s.Target != "." && s.Port != 0 {
+			host := strings.TrimSuffix(strings.ToLower(s.Target), ".")
+			if isPublicSuffix(host) {
+				continue
+			}
+			u := "https://" + host
+			if s.Port != 443 {
+				u += ":" + strconv.Itoa(int(s.Port))
+			}
+			return u + "/autodiscover/autodiscover.xml"
+		}
+	}
+	return ""
 }
 
 // post sends the request to u and follows what comes back.
@@ -145,6 +193,7 @@ func (st *adState) post(ctx context.Context, u string) (sourceOutput, error) {
 				st.left = true
 			}
 			st.address, st.domain = na.String(), na.Domain
+			st.prefetchKeys(ctx, na.Domain)
 			urls := autodiscoverURLs(na.Domain)
 			if len(urls) == 0 {
 				return sourceOutput{}, fmt.Errorf("%s: redirectAddr to public suffix %s refused", u, na.Domain)

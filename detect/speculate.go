@@ -40,10 +40,42 @@ type spec struct {
 	waiting *candidate
 	// lookup resolves the host for every guessed port of it.
 	lookup *sharedLookup
+	// doomed: the key was rejected by TLSA records (doomedMsg).
+	doomed bool
 }
 
 // specMsg is a speculative probe's result.
 type specMsg struct{ probeMsg }
+
+// doomedMsg says that the key a probe's server presented is rejected by
+// its TLSA records (see launch), so the server can never be verified,
+// whatever the rest of the probe finds. It comes before the probe's final
+// message and is not counted in pending.
+type doomedMsg struct {
+	key  candKey
+	spec bool // from a speculative probe
+}
+
+// doomedProbe marks the candidate whose probe (or speculative probe it
+// took over) m is about; a speculative probe no candidate took yet keeps
+// it for the one that takes it.
+func (r *run) doomedProbe(m doomedMsg) {
+	if !m.spec {
+		if c := r.cands[m.key]; c != nil && c.state == probeRunning {
+			c.doomed = true
+		}
+		return
+	}
+	if s, ok := r.specs[m.key]; ok {
+		s.doomed = true
+		return
+	}
+	for _, s := range r.waiting {
+		if s.waiting.key == m.key && s.waiting.state == probeRunning {
+			s.waiting.doomed = true
+		}
+	}
+}
 
 // guessTargets are the servers the guess source can name for domain d, in
 // its order.
@@ -140,7 +172,7 @@ func (r *run) adopt(c *candidate, t probe.Target) bool {
 		r.useSpec(c, s)
 		return true
 	}
-	s.waiting = c
+	s.waiting, c.doomed = c, s.doomed
 	r.waiting = append(r.waiting, s)
 	return true
 }
@@ -172,6 +204,7 @@ func (r *run) specDone(m probeMsg) {
 			case c.state != probeRunning: // stopped meanwhile
 			case s.unusable():
 				// c gets a probe of its own, as without speculation.
+				c.doomed = false
 				r.launch(r.ctx, c.key, s.target, &r.bogus, func(m probeMsg) any { return m }, &c.cancel, nil)
 			default:
 				r.useSpec(c, s)
@@ -213,22 +246,50 @@ func (r *run) launch(ctx context.Context, k candKey, t probe.Target, bogus *[]st
 	// addresses are known (a guessed host that does not exist costs no TLSA
 	// query); its verdict counts only when the addresses were secure (RFC
 	// 7672 §2.2).
-	tlsa := make(chan tlsaAnswer, 1)
+	tlsaDone := make(chan struct{}) // closed once tlsa is set
+	var tlsa tlsaAnswer
 	var tlsaOnce sync.Once
 	startTLSA := func() {
 		tlsaOnce.Do(func() {
 			r.wg.Add(1)
 			go func() {
 				defer r.wg.Done()
-				tlsa <- r.lookupTLSA(pctx, t.Host, t.Port)
+				tlsa = r.lookupTLSA(pctx, t.Host, t.Port)
+				close(tlsaDone)
 			}()
 		})
+	}
+	// Once the handshake is done, the key is checked against the TLSA
+	// records as soon as they are in: a key they reject makes the server
+	// one that can never be verified (doomedMsg), which the answer need
+	// not wait for; the probe goes on, and its outcome is judged as ever.
+	var doom sync.WaitGroup
+	po.Handshaken = func(ci *probe.CertInfo) {
+		doom.Add(1)
+		go func() {
+			defer doom.Done()
+			select {
+			case <-tlsaDone:
+			case <-pctx.Done():
+				return
+			}
+			switch r.daneOf(t.Host, &addrs, probe.Result{Cert: ci}, tlsa).status {
+			case DANEMismatch, DANEBogus:
+				r.msgs <- doomedMsg{key: k, spec: shared != nil}
+			}
+		}()
 	}
 	po.LookupIP = func(ctx context.Context, host string) ([]netip.Addr, error) {
 		tell := func(b string) {
 			mu.Lock()
 			*bogus = append(*bogus, b)
 			mu.Unlock()
+		}
+		if shared == nil {
+			// A named host's TLSA records are asked whatever its lookup
+			// finds (see outcome): beside its addresses, so that a host
+			// that does not exist costs no round trip more.
+			startTLSA()
 		}
 		var ips []netip.Addr
 		var err error
@@ -250,7 +311,8 @@ func (r *run) launch(ctx context.Context, k candKey, t probe.Target, bogus *[]st
 		}
 		startTLSA() // when the lookup failed: DANE is decided from the same inputs as ever
 		hv, _ := addrs.get()
-		return probeMsg{k, res, r.daneOf(t.Host, &addrs, res, <-tlsa), hv.Verdict, early}
+		<-tlsaDone
+		return probeMsg{k, res, r.daneOf(t.Host, &addrs, res, tlsa), hv.Verdict, early}
 	}
 	// The outcome counts as soon as the checks passed, without waiting for
 	// the answer to the goodbye; the final message brings the transcript's
@@ -264,6 +326,7 @@ func (r *run) launch(ctx context.Context, k candKey, t probe.Target, bogus *[]st
 	go func() {
 		defer r.wg.Done()
 		res := probe.Probe(pctx, t, po)
+		doom.Wait() // a doomedMsg comes before the final message
 		if early == nil {
 			r.msgs <- wrap(outcome(res, false))
 			return

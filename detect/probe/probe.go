@@ -135,6 +135,11 @@ type Options struct {
 	// goodbye as the protocols ask (RFC 5321 §4.1.1.10). It is not called
 	// when the probe fails, nor by Login.
 	Checked func(Result)
+	// Handshaken, when set, is called by Probe on the probe's goroutine
+	// after each TLS handshake whose certificate verified, with that
+	// certificate, before anything is sent over the encrypted connection.
+	// It must not block. It is not called by Login.
+	Handshaken func(*CertInfo)
 	// ClientName is the name given in SMTP EHLO. Empty means the address
 	// literal of the local end of the connection ("[192.0.2.1]",
 	// "[IPv6:2001:db8::1]"), which RFC 5321 §4.1.4 allows for a client

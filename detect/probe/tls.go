@@ -75,6 +75,9 @@ func (p *prober) handshake(sk *skipText) (*tls.Conn, *failure) {
 		return nil, fail(StatusTLSError, nil, "%s", p.res.Cert.Error).as(&CertError{Problem: p.res.Cert.Problem, Reason: p.res.Cert.Error})
 	}
 	p.verified = true
+	if p.login == nil && p.o.Handshaken != nil {
+		p.o.Handshaken(p.res.Cert)
+	}
 	return tc, nil
 }
 
