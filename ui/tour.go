@@ -20,7 +20,6 @@ import (
 
 	"github.com/mailsetup/mailsetup/i18n"
 	"github.com/mailsetup/mailsetup/internal/lab"
-	"github.com/mailsetup/mailsetup/internal/servicefixture"
 )
 
 // TourSizes are the window sizes the screenshot tour captures.
@@ -161,20 +160,9 @@ func (t *tour) demo(domain, progress string) error {
 	return fmt.Errorf("tour: no result for %s", lab.User(domain))
 }
 
-// services shows the demo's secure result with calendar, contacts and JMAP
-// services added as the engine reports them (internal/servicefixture):
-// the lab does not serve them yet.
-func (t *tour) services() error {
-	if err := t.demo("demo.test", ""); err != nil {
-		return err
-	}
-	t.ui(func() {
-		servicefixture.Add(t.u.sess.rep)
-		t.u.result = newResultScreen(t.u, t.u.sess)
-		t.u.setContent(t.u.result.content)
-	})
-	return nil
-}
+// services shows a real run of the lab's pacc.test: mail, calendar,
+// contacts and JMAP found from a PACC document (issue 16).
+func (t *tour) services() error { return t.demo("pacc.test", "") }
 
 // scrollToServices scrolls the Settings tab to the service cards.
 func (t *tour) scrollToServices() {
