@@ -316,6 +316,23 @@ func (r *run) announceSettled() {
 	r.announce(top[0], top[1])
 }
 
+// announceQuiet announces, once the mail work is quiet (the
+// recommendation can no longer change), each direction's top server if it
+// is verified, as the report will: its settled check may never have run,
+// the last mail message having settled the answer and ended the mail work
+// at once, while the services still run.
+func (r *run) announceQuiet() {
+	var top [2]*Server
+	for i, in := range []bool{true, false} {
+		if ranked := r.ranked(in); len(ranked) > 0 && ranked[0].verified() {
+			s := r.server(ranked[0])
+			s.Recommended = true
+			top[i] = &s
+		}
+	}
+	r.announce(top[0], top[1])
+}
+
 func (r *run) startSource(ctx context.Context, name SourceName) {
 	st := r.srcs[name]
 	st.started, st.running = time.Now(), true
@@ -554,7 +571,11 @@ func (r *run) finished() bool {
 				return false // advance will start it
 			}
 		}
-		// The mail answer is final; the services get their own budget.
+		// The mail answer is final; the services get their own budget,
+		// which the answer does not wait for.
+		if !r.answered {
+			r.announceQuiet()
+		}
 		return r.servicesDone()
 	}
 	if !r.answered && r.hopeless(true) && r.hopeless(false) {

@@ -61,6 +61,9 @@ const (
 	// zone's keys fetched beside SRV's); with no v=UAAC1 record the PACC
 	// source answers at once, without waiting for its https fetch.
 	paccNone = rtDNS + rtChain
+	// paccFetch: with a v=UAAC1 record the PACC source waits for its https
+	// fetch too, started beside the TXT query: the later of the two.
+	paccFetch = max(paccNone, httpsGet)
 )
 
 // path is how the recommended server of one direction is proven: a source
@@ -343,6 +346,103 @@ var models = map[string]model{
 	"guessfail.test": {proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain, lookupCold + probeRefused}},
 	// Nothing exists: every source answers "nothing".
 	"nothing.test": {proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain, noHost}},
+
+	// PACC (issue 16): the _ua-auto-config TXT query (2) and the https GET
+	// of ua-auto-config.D (3) start together. Every document names mail.D
+	// (guessable) on 993 and 465.
+
+	// The signed TXT digest matches (paccFetch): trust dnssec, which only
+	// local and SRV (precedence) could outrank, as demo.test.
+	"pacc.test": {
+		in:     path{source: paccFetch, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: paccFetch, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{srvAnswer},
+	},
+	// As pacc.test, the TXT answer proven unsigned: trust https, which
+	// only SRV's dnssec ceiling could outrank.
+	"paccunsigned.test": {
+		in:     path{source: paccFetch, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: paccFetch, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{srvAnswer},
+	},
+	// As pacc.test: the long record's strings come in one TXT answer.
+	"pacclong.test": {
+		in:     path{source: paccFetch, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: paccFetch, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{srvAnswer},
+	},
+	// https autoconfig names mail.D (trust https); PACC (ceiling dnssec)
+	// must be in: its fetched document mismatches the digest (paccFetch).
+	"paccbad.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{paccFetch, srvAnswer},
+	},
+	// As paccbad.test, PACC's fetch ends at the refused 302 (paccFetch).
+	"paccredirect.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{paccFetch, srvAnswer},
+	},
+	// As paccbad.test, nothing listens on ua-auto-config.D:443 (refused
+	// at connect, 1): PACC is in with its TXT answer.
+	"pacchttp.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{max(paccNone, rtDNS+probeRefused), srvAnswer},
+	},
+	// As paccbad.test, PACC's fetch fails at the server's TLS flight (2).
+	"pacccert.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{max(paccNone, rtDNS+failCert), srvAnswer},
+	},
+	// As paccbad.test, the 100 KB document refused at the bound as it comes
+	// in (the lab delays its first write only: paccFetch).
+	"pacchuge.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{paccFetch, srvAnswer},
+	},
+	// As bogus.test (no recommendation): the TXT answer is bogus once the
+	// keys are in (paccNone; the fetch is not waited for), the ISP
+	// database's 404 (3) the slowest "nothing".
+	"paccbogus.test": {proofs: []int{httpsGet, paccNone, srvAnswer, mxAnswer + rtChain, lookupCold}},
+
+	// Services (issue 16): their sources and probes name no mail server and
+	// hold no mail answer back. Each scenario's mail is https autoconfig
+	// naming mail.D (guessable) on 993 and 465, as autoconfig.test.
+
+	// SRV _caldavs, _carddavs, _jmap and well-known redirects to dav.D.
+	"dav.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{paccNone, srvAnswer},
+	},
+	// Well-known redirect loops and a redirect to http.
+	"davloop.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{paccNone, srvAnswer},
+	},
+	// Well-known redirects to another domain's DAV server.
+	"davcross.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{paccNone, srvAnswer},
+	},
+	// CalDAV by the plain-http SRV name only.
+	"davplain.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{paccNone, srvAnswer},
+	},
+	// SRV names a DAV server with a certificate for another name.
+	"davbadcert.test": {
+		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
+		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
+		proofs: []int{paccNone, srvAnswer},
+	},
 }
 
 // TestModelRoundTrips checks the model against counts derived by hand.
