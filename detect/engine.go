@@ -461,7 +461,11 @@ func (r *run) advance(ctx context.Context) {
 			r.startProbe(ctx, c)
 		}
 	}
-	r.startServiceProbes(ctx)
+	if r.answered {
+		// The services' probes wait for the mail answer, so as not to
+		// take CPU and connections from the work that proves it.
+		r.startServiceProbes(ctx)
+	}
 	httpSt := r.srcs[SourceAutoconfigHTTP]
 	if !httpSt.running && !httpSt.done {
 		a, w := r.srcs[SourceAutoconfig], r.srcs[SourceWellKnown]
