@@ -580,6 +580,9 @@ func (r *run) finished() bool {
 		if !r.answered {
 			r.announceQuiet()
 		}
+		// No message may come any more to make advance start the
+		// services' probes, which wait for the answer: start them here.
+		r.startServiceProbes(r.ctx)
 		return r.servicesDone()
 	}
 	if !r.answered && r.hopeless(true) && r.hopeless(false) {

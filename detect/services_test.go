@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailsetup/mailsetup/detect"
 	"github.com/mailsetup/mailsetup/internal/lab"
@@ -221,4 +222,29 @@ func FuzzParseTXTPath(f *testing.F) {
 			t.Errorf("ParseTXTPath(%q, %q) = %q, want an absolute path without authority", a, b, p)
 		}
 	})
+}
+
+// TestServicesProbedAfterQuietAnswer: when the mail answer comes only once
+// the mail work is quiet (here with Exhaustive, which never ends a run
+// early), the services' probes, which wait for that answer, still start:
+// the run ends with them verified, long before its deadline. (The race
+// this guards, the last mail message arriving with every service source
+// done, seldom happens here: the probes' goodbyes usually come after.)
+func TestServicesProbedAfterQuietAnswer(t *testing.T) {
+	l := startLab(t, lab.Options{})
+	o := l.DetectOptions()
+	o.Exhaustive = true
+	o.Timeout = 8 * time.Second
+	rep, err := detect.Run(context.Background(), lab.User("pacc.test"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, list := range [][]detect.Service{rep.Calendar, rep.Contacts, rep.JMAP} {
+		if len(list) == 0 || !list[0].Recommended {
+			t.Errorf("pacc.test services = %+v, want each recommended", list)
+		}
+	}
+	if rep.ElapsedMS >= o.Timeout.Milliseconds() {
+		t.Errorf("the run took %d ms: it waited for its deadline", rep.ElapsedMS)
+	}
 }
