@@ -263,12 +263,14 @@ func (r *run) run(parent context.Context) *Report {
 		r.srcs[s.name] = &sourceState{src: s}
 	}
 	// autoconfig-http waits for the two https autoconfig sources.
-	r.speculate(ctx)
 	for _, s := range sources {
 		if s.name != SourceAutoconfigHTTP {
 			r.startSource(ctx, s.name)
 		}
 	}
+	// The guessed servers' probes start after the sources, whose first
+	// queries are on a shorter path to the answer.
+	r.speculate(ctx)
 
 	for !r.finished() {
 		select {

@@ -55,12 +55,28 @@ func fetch(ctx context.Context, c *http.Client, method, u string, body []byte) (
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%w %s from %s %s", ErrHTTPStatus, resp.Status, method, resp.Request.URL)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
+	data, err := readBody(resp)
 	if err != nil {
-		return nil, fmt.Errorf("detect: reading %s: %w", resp.Request.URL, err)
-	}
-	if len(data) > MaxResponseSize {
-		return nil, fmt.Errorf("%w: %s sent more than %d bytes", ErrTooLarge, resp.Request.URL, MaxResponseSize)
+		return nil, err
 	}
 	return &fetched{body: data, final: resp.Request.URL}, nil
+}
+
+// readBody reads at most MaxResponseSize bytes of resp's body. A body that
+// declares a larger Content-Length is refused before any of it is read (a
+// static file served whole); one sent in chunks is refused once the limit
+// is passed.
+func readBody(resp *http.Response) ([]byte, error) {
+	u := resp.Request.URL
+	if resp.ContentLength > MaxResponseSize {
+		return nil, fmt.Errorf("%w: %s declares %d bytes, more than %d", ErrTooLarge, u, resp.ContentLength, MaxResponseSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("detect: reading %s: %w", u, err)
+	}
+	if len(data) > MaxResponseSize {
+		return nil, fmt.Errorf("%w: %s sent more than %d bytes", ErrTooLarge, u, MaxResponseSize)
+	}
+	return data, nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -237,14 +236,8 @@ func (st *adState) postOnce(ctx context.Context, u string) ([]byte, string, erro
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
-		data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
-		if err != nil {
-			return nil, "", fmt.Errorf("detect: reading %s: %w", u, err)
-		}
-		if len(data) > MaxResponseSize {
-			return nil, "", fmt.Errorf("%w: %s sent more than %d bytes", ErrTooLarge, u, MaxResponseSize)
-		}
-		return data, "", nil
+		data, err := readBody(resp)
+		return data, "", err
 	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
 		loc, err := resp.Location()
 		if err != nil {

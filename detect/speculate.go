@@ -100,7 +100,7 @@ func (r *run) speculate(ctx context.Context) {
 	hosts := map[string]*sharedLookup{}
 	for _, k := range guessTargets(r.addr) {
 		if hosts[k.host] == nil {
-			hosts[k.host] = &sharedLookup{}
+			hosts[k.host] = &sharedLookup{looked: make(chan struct{})}
 		}
 		srv := Server{Protocol: k.protocol, Host: k.host, Port: k.port, Security: k.security,
 			Trust: TrustGuess, Sources: []SourceName{SourceGuess}}
@@ -123,6 +123,10 @@ type sharedLookup struct {
 	// missing: the unvalidated lookup found no such host, so no validation
 	// was done; the probes' results are then never used.
 	missing atomic.Bool
+	// looked is closed once the unvalidated lookup is done; found says
+	// whether it gave addresses (read after looked).
+	looked chan struct{}
+	found  bool
 }
 
 func (sl *sharedLookup) isMissing() bool { return sl.missing.Load() }
@@ -135,7 +139,10 @@ func (sl *sharedLookup) isMissing() bool { return sl.missing.Load() }
 // from the resolver's cache.
 func (sl *sharedLookup) lookup(ctx context.Context, r *run, host string, hv *hostVerdict, bogus func(string)) ([]netip.Addr, error) {
 	sl.once.Do(func() {
-		if _, err := resolver.LookupIP(ctx, r.o.Resolver, host); errors.Is(err, resolver.ErrNotFound) {
+		_, err := resolver.LookupIP(ctx, r.o.Resolver, host)
+		sl.found = err == nil
+		close(sl.looked)
+		if errors.Is(err, resolver.ErrNotFound) {
 			sl.err = err
 			sl.missing.Store(true)
 			return
@@ -276,6 +283,23 @@ func (r *run) launch(ctx context.Context, k candKey, t probe.Target, bogus *[]st
 			switch r.daneOf(t.Host, &addrs, probe.Result{Cert: ci}, tlsa).status {
 			case DANEMismatch, DANEBogus:
 				r.msgs <- doomedMsg{key: k, spec: shared != nil}
+			}
+		}()
+	}
+	if shared != nil {
+		// A guessed host's TLSA records are asked as soon as the
+		// unvalidated lookup shows the host exists, beside the validation
+		// of its addresses: a probe that fails at once (a refused
+		// connection) then does not wait a round trip more for them.
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			select {
+			case <-shared.looked:
+				if shared.found {
+					startTLSA()
+				}
+			case <-pctx.Done():
 			}
 		}()
 	}

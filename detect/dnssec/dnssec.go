@@ -73,6 +73,7 @@ package dnssec
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -205,6 +206,10 @@ type Validator struct {
 
 	mu    sync.Mutex
 	cache map[string]step
+	// verified holds the digests of signatures that verified (see
+	// [sigDigest]): the NSEC and NSEC3 records of one zone come back in
+	// the denial of every name it lacks, and are checked once.
+	verified map[[sha256.Size]byte]struct{}
 }
 
 // anchor is the trust anchor of one zone: DS and/or DNSKEY records.
@@ -248,11 +253,12 @@ func New(r resolver.Resolver, anchors []dns.RR, opts *Options) *Validator {
 		anchors = RootAnchors()
 	}
 	v := &Validator{
-		r:       r,
-		anchors: make(map[string]*anchor),
-		now:     opts.Now,
-		log:     opts.Logger,
-		cache:   make(map[string]step),
+		r:        r,
+		anchors:  make(map[string]*anchor),
+		now:      opts.Now,
+		log:      opts.Logger,
+		cache:    make(map[string]step),
+		verified: make(map[[sha256.Size]byte]struct{}),
 	}
 	if v.now == nil {
 		v.now = time.Now

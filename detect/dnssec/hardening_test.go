@@ -296,3 +296,68 @@ func TestFetchFailure(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifiedSignaturesRemembered: a Validator checks a signature once and
+// remembers it, so that the NSEC records coming back in every denial of a
+// zone cost one check; what it remembers must match the bytes exactly. Each
+// row validates a genuine answer, then a forgery reusing its RRSIG, with the
+// same Validator: the forgery must stay bogus.
+func TestVerifiedSignaturesRemembered(t *testing.T) {
+	w := getWorld(t)
+	demo := w.zone(t, "demo.test.")
+	mail := demo.signed(t, parse(t, "mail.demo.test. 300 IN A 127.0.0.1"))
+	nsec := demo.signed(t, parse(t, "mail.demo.test. 300 IN NSEC www.demo.test. A RRSIG NSEC"))
+	with := func(rrs []dns.RR, i int, change func(dns.RR)) []dns.RR {
+		out := make([]dns.RR, len(rrs))
+		for j, rr := range rrs {
+			out[j] = dns.Copy(rr)
+		}
+		change(out[i])
+		return out
+	}
+	tests := []struct {
+		name          string
+		genuine, next *resolver.Answer
+		want          dnssec.Verdict
+	}{
+		{"address changed under the same RRSIG",
+			answer("mail.demo.test.", dns.TypeA, dns.RcodeSuccess, mail, nil),
+			answer("mail.demo.test.", dns.TypeA, dns.RcodeSuccess, with(mail, 0, func(rr dns.RR) { rr.(*dns.A).A[3] = 66 }), nil),
+			dnssec.Bogus},
+		{"NSEC type bitmap changed under the same RRSIG",
+			answer("mail.demo.test.", dns.TypeMX, dns.RcodeSuccess, nil, nsec),
+			answer("mail.demo.test.", dns.TypeA, dns.RcodeSuccess, nil, with(nsec, 0, func(rr dns.RR) { rr.(*dns.NSEC).TypeBitMap = []uint16{dns.TypeRRSIG, dns.TypeNSEC} })),
+			dnssec.Bogus},
+		{"signature bytes changed",
+			answer("mail.demo.test.", dns.TypeA, dns.RcodeSuccess, mail, nil),
+			answer("mail.demo.test.", dns.TypeA, dns.RcodeSuccess, with(mail, 1, func(rr dns.RR) {
+				s := rr.(*dns.RRSIG)
+				s.Signature = "A" + s.Signature[1:]
+				if s.Signature == mail[1].(*dns.RRSIG).Signature {
+					s.Signature = "B" + s.Signature[1:]
+				}
+			}), nil),
+			dnssec.Bogus},
+		{"expired since: the clock is checked before the memory",
+			answer("mail.demo.test.", dns.TypeA, dns.RcodeSuccess, mail, nil),
+			answer("mail.demo.test.", dns.TypeA, dns.RcodeSuccess, with(mail, 1, func(rr dns.RR) {
+				rr.(*dns.RRSIG).Expiration = uint32(w.now.Add(-time.Minute).Unix())
+			}), nil),
+			dnssec.Bogus},
+		{"TTL counted down by a cache: still the same signed data",
+			answer("mail.demo.test.", dns.TypeA, dns.RcodeSuccess, mail, nil),
+			answer("mail.demo.test.", dns.TypeA, dns.RcodeSuccess, with(mail, 0, func(rr dns.RR) { rr.Header().Ttl = 17 }), nil),
+			dnssec.Secure},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := newValidator(t, &memResolver{world: w}, nil)
+			if res := v.Validate(t.Context(), tt.genuine); res.Verdict != dnssec.Secure {
+				t.Fatalf("genuine answer = %s (%s), want secure", res.Verdict, res.Reason)
+			}
+			if res := v.Validate(t.Context(), tt.next); res.Verdict != tt.want {
+				t.Errorf("second answer = %s (%s), want %s", res.Verdict, res.Reason, tt.want)
+			}
+		})
+	}
+}

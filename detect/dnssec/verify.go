@@ -1,6 +1,7 @@
 package dnssec
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -140,6 +141,10 @@ func (r *run) verify(rrset []dns.RR, sigs []*dns.RRSIG, zone string, keys []*dns
 				break
 			}
 			tried++
+			digest, ok := sigDigest(sig, k, rrset)
+			if ok && r.v.wasVerified(digest) {
+				return sig, r.expiry(rrset, sig), nil
+			}
 			if r.checks >= maxSigChecks {
 				return nil, time.Time{}, fmt.Errorf("%s %s: %w", owner, typ, errBudget)
 			}
@@ -147,6 +152,9 @@ func (r *run) verify(rrset []dns.RR, sigs []*dns.RRSIG, zone string, keys []*dns
 			if err := verifySig(sig, k, rrset); err != nil {
 				best.update(5, fmt.Errorf("RRSIG over %s %s by %s key tag %d does not verify: %w", owner, typ, zone, sig.KeyTag, err))
 				continue
+			}
+			if ok {
+				r.v.markVerified(digest)
 			}
 			return sig, r.expiry(rrset, sig), nil
 		}
@@ -158,6 +166,60 @@ func (r *run) verify(rrset []dns.RR, sigs []*dns.RRSIG, zone string, keys []*dns
 		return nil, time.Time{}, fmt.Errorf("RRSIG missing for %s %s", owner, typ)
 	}
 	return nil, time.Time{}, best.err
+}
+
+// sigDigest is a SHA-256 digest of everything a signature check depends on
+// but the clock: the RRSIG with its signature, the key and the RRset's
+// records in wire form. TTLs are left out: the check uses the RRSIG's
+// Original TTL (RFC 4034 §3.1.8.1). ok is false when something does not
+// pack; such a check is not remembered.
+func sigDigest(sig *dns.RRSIG, k *dns.DNSKEY, rrset []dns.RR) (digest [sha256.Size]byte, ok bool) {
+	h := sha256.New()
+	buf := make([]byte, 2048)
+	var name [256]byte
+	for _, rr := range append([]dns.RR{sig, k}, rrset...) {
+		n, err := dns.PackRR(rr, buf, 0, nil, false)
+		if err != nil {
+			// A record too large for buf: pack it into a larger one.
+			buf = make([]byte, dns.MaxMsgSize)
+			if n, err = dns.PackRR(rr, buf, 0, nil, false); err != nil {
+				return digest, false
+			}
+		}
+		// The TTL follows the owner name, type and class; a caching
+		// resolver counts it down from one answer to the next.
+		off, err := dns.PackDomainName(rr.Header().Name, name[:], 0, nil, false)
+		if err != nil || off+8 > n {
+			return digest, false
+		}
+		clear(buf[off+4 : off+8])
+		// Each record is prefixed with its length, so that no two
+		// different sequences of records hash the same bytes.
+		h.Write([]byte{byte(n >> 8), byte(n)})
+		h.Write(buf[:n])
+	}
+	h.Sum(digest[:0])
+	return digest, true
+}
+
+// wasVerified reports whether a signature check of this digest succeeded
+// before.
+func (v *Validator) wasVerified(digest [sha256.Size]byte) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_, ok := v.verified[digest]
+	return ok
+}
+
+// markVerified remembers a successful signature check, within
+// maxCacheEntries.
+func (v *Validator) markVerified(digest [sha256.Size]byte) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.verified) >= maxCacheEntries {
+		clear(v.verified)
+	}
+	v.verified[digest] = struct{}{}
 }
 
 // verifySig runs miekg/dns's verification, which parses keys and signatures

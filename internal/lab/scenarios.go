@@ -526,7 +526,7 @@ var Scenarios = []Scenario{
 	},
 	{
 		Domain: "huge.test",
-		About:  "autoconfig answers with 2 MiB: refused at the 1 MiB limit",
+		About:  "autoconfig is a 2 MiB file: refused from its Content-Length, over the 1 MiB limit, before its body is read",
 		Expect: Expect{Verdict: "none", DNSSEC: "secure", Sources: map[string]string{"autoconfig": "error"}},
 		setup: func(l *Lab, d string) error {
 			l.web("https", "autoconfig."+d, autoconfigPath, page{body: "<clientConfig>" + strings.Repeat("<x/>", 512<<10) + "</clientConfig>"})

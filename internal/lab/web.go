@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +85,9 @@ func (l *Lab) serveHTTP(scheme string, pages map[string]page) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
+		// As a web server sends a static file: with its length, so that
+		// a client can refuse one too large before reading it.
+		w.Header().Set("Content-Length", strconv.Itoa(len(p.body)))
 		w.WriteHeader(status)
 		io.WriteString(w, p.body)
 	})
