@@ -262,6 +262,15 @@ func (r *run) run(parent context.Context) *Report {
 	for _, s := range sources {
 		r.srcs[s.name] = &sourceState{src: s}
 	}
+	// The chain of trust of the domain is fetched beside the sources' first
+	// queries: the validation of their answers (SRV, MX, TXT, the
+	// addresses of hosts in the domain) then finds it ready instead of
+	// fetching it only once they are in, a round trip later.
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.v.Prime(ctx, r.addr.Domain)
+	}()
 	// autoconfig-http waits for the two https autoconfig sources.
 	for _, s := range sources {
 		if s.name != SourceAutoconfigHTTP {

@@ -21,7 +21,7 @@ import (
 // Round trips of one step.
 const (
 	rtDNS     = 1 // one query; the A and AAAA queries of a host go in parallel
-	rtChain   = 1 // DS and DNSKEY of a zone not yet validated in the run, fetched in parallel after its first answer
+	rtChain   = 1 // DS and DNSKEY of a zone not yet validated in the run, fetched in parallel after its first answer (the domain's own zone excepted: see lookupGuessed)
 	rtConnect = 0 // TCP connect: the lab injects no latency there
 	rtTLS     = 1 // TLS 1.3: ClientHello → the server's flight (the client's Finished goes with its next write)
 	rtReply   = 1 // one command and its answer: a greeting, CAPABILITY, EHLO, STARTTLS, an HTTP request
@@ -41,7 +41,7 @@ const (
 // failed probe proves that its server is not a safe answer.
 const (
 	failCert           = rtConnect + rtTLS                 // the certificate (wrong name, expired) comes in the server's TLS flight
-	failDANE           = rtConnect + rtTLS                 // the key, against TLSA records asked beside it once the addresses are known (one query)
+	failDANE           = rtConnect + rtTLS                 // the key, against TLSA records asked beside the connection once the host is found (one query)
 	failNoSTARTTLSIMAP = rtConnect + rtReply               // the greeting's capabilities lack STARTTLS
 	failNoSTARTTLSSMTP = rtConnect + rtReply + rtReply     // the EHLO reply lacks STARTTLS
 	failRefusedSMTP    = rtConnect + rtReply + rtReply + 0 // greeting, EHLO, then 454: the lab writes refusals without latency
@@ -51,16 +51,23 @@ const (
 const (
 	httpsGet   = rtDNS + rtConnect + rtTLS + rtReply // a document, or the ISP database's 404
 	noHost     = rtDNS                               // the host of a URL does not exist
-	srvAnswer  = rtDNS + rtChain                     // the six SRV queries at once, validated (signed or proven unsigned)
-	mxAnswer   = rtDNS                               // the MX answer (its validation runs beside what follows)
-	lookupWarm = rtDNS                               // a host in a zone validated earlier in the run
-	lookupCold = rtDNS + rtChain                     // a host in a zone not validated yet
+	// The domain's chain of trust (the DS and DNSKEY records from the root
+	// down to it) is asked from the start, beside the sources' first
+	// queries (dnssec.Validator.Prime): the answers of the domain's own
+	// zone are validated as they come in, with no round trip more.
+	srvAnswer  = rtDNS           // the six SRV queries at once, validated (signed or proven unsigned)
+	mxAnswer   = rtDNS           // the MX answer, validated (or its denial)
+	lookupWarm = rtDNS           // a host in a zone validated earlier in the run
+	lookupCold = rtDNS + rtChain // a host in another zone, not validated yet
+	// lookupGuessed: a guessed host (imap.D, mail.D, D, ...) is in the
+	// domain's zone, whose chain is fetched from the start.
+	lookupGuessed = rtDNS
 	httpGet    = rtConnect + rtReply                 // plain http, the host's address known from the https attempt
 	postAgain  = rtConnect + rtTLS + rtReply         // another https request to a host whose address is known
 	// paccNone: the _ua-auto-config TXT query, its denial validated (the
-	// zone's keys fetched beside SRV's); with no v=UAAC1 record the PACC
-	// source answers at once, without waiting for its https fetch.
-	paccNone = rtDNS + rtChain
+	// domain's keys fetched from the start); with no v=UAAC1 record the
+	// PACC source answers at once, without waiting for its https fetch.
+	paccNone = rtDNS
 	// paccFetch: with a v=UAAC1 record the PACC source waits for its https
 	// fetch too, started beside the TXT query: the later of the two.
 	paccFetch = max(paccNone, httpsGet)
@@ -88,11 +95,11 @@ type path struct {
 func (p path) rt() int {
 	known := p.source + p.lookup // the addresses, once the source named the host
 	if p.guessable || p.guessedHost {
-		known = max(p.source, lookupCold)
+		known = max(p.source, lookupGuessed)
 	}
 	after := known + p.probe
 	if p.guessable {
-		after = min(after, lookupCold+p.probe)
+		after = min(after, lookupGuessed+p.probe)
 	}
 	return max(p.source, after)
 }
@@ -168,7 +175,7 @@ var models = map[string]model{
 	"mx.test": {
 		in:     path{source: mxAnswer + httpsGet, lookup: lookupWarm, probe: probeIMAPS},
 		out:    path{source: mxAnswer + httpsGet, lookup: lookupWarm, probe: probeSMTPS},
-		proofs: []int{paccNone, srvAnswer, httpsGet, noHost, noHost, mxAnswer + rtChain},
+		proofs: []int{paccNone, srvAnswer, httpsGet, noHost, noHost, mxAnswer},
 	},
 	// Autodiscover's POST to autodiscover.D (its _autodiscover SRV query
 	// beside it) names mail.D:993 and mail.D:587 STARTTLS; for the
@@ -176,14 +183,14 @@ var models = map[string]model{
 	"autodiscover.test": {
 		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
 		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPSTLS, guessable: true},
-		proofs: []int{paccNone, srvAnswer, httpsGet, noHost, noHost, lookupCold + probeRefused},
+		proofs: []int{paccNone, srvAnswer, httpsGet, noHost, noHost, lookupGuessed + probeRefused},
 	},
 	// https autoconfig names every port of mail.D; only 143 and 587 answer,
 	// and 993 and 465 must be known closed.
 	"starttls.test": {
 		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPSTLS, guessable: true},
 		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPSTLS, guessable: true},
-		proofs: []int{paccNone, srvAnswer, lookupCold + probeRefused},
+		proofs: []int{paccNone, srvAnswer, lookupGuessed + probeRefused},
 	},
 	// https autoconfig names imap.D:993 (guessable) and imap.D:465: not a
 	// guessed server for SMTP, but imap.D is a guessed host, so its
@@ -197,9 +204,9 @@ var models = map[string]model{
 	// SRV, MX validated, autodiscover and autoconfig hosts absent), then
 	// imap.D:993 and smtp.D:465 are the first guesses.
 	"guess.test": {
-		in:     path{source: rtDNS, lookup: lookupCold, probe: probeIMAPS, guessable: true},
-		out:    path{source: rtDNS, lookup: lookupCold, probe: probeSMTPS, guessable: true},
-		proofs: []int{paccNone, httpsGet, srvAnswer, mxAnswer + rtChain, noHost, noHost},
+		in:     path{source: rtDNS, lookup: lookupGuessed, probe: probeIMAPS, guessable: true},
+		out:    path{source: rtDNS, lookup: lookupGuessed, probe: probeSMTPS, guessable: true},
+		proofs: []int{paccNone, httpsGet, srvAnswer, mxAnswer, noHost, noHost},
 	},
 
 	// Signed SRV names mail.D (guessable) for both, as demo.test; the
@@ -225,8 +232,8 @@ var models = map[string]model{
 	// The local file names mail.D (guessable) from the start; nothing
 	// outranks the local trust.
 	"local.test": {
-		in:  path{source: 0, lookup: lookupCold, probe: probeIMAPS, guessable: true},
-		out: path{source: 0, lookup: lookupCold, probe: probeSMTPS, guessable: true},
+		in:  path{source: 0, lookup: lookupGuessed, probe: probeIMAPS, guessable: true},
+		out: path{source: 0, lookup: lookupGuessed, probe: probeSMTPS, guessable: true},
 	},
 	// https autoconfig names mail.D (guessable, its only address an AAAA
 	// record, asked beside the A query), as autoconfig.test.
@@ -257,14 +264,14 @@ var models = map[string]model{
 	"http.test": {
 		in:     path{source: noHost + httpGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
 		out:    path{source: noHost + httpGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
-		proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain},
+		proofs: []int{httpsGet, srvAnswer, mxAnswer},
 	},
 	// https autoconfig answers a redirect to http, refused (3); then the
 	// plain-http fallback (1) names mail.D (guessable), trust insecure.
 	"redirect.test": {
 		in:     path{source: httpsGet + httpGet, lookup: lookupWarm, probe: probeIMAPS, guessable: true},
 		out:    path{source: httpsGet + httpGet, lookup: lookupWarm, probe: probeSMTPS, guessable: true},
-		proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain},
+		proofs: []int{httpsGet, srvAnswer, mxAnswer},
 	},
 	// https autoconfig redirects to https://autoconfig.provider.test (3 +
 	// 3), whose document names imap. and smtp.provider.test: a redirect
@@ -283,7 +290,7 @@ var models = map[string]model{
 	"adredirect.test": {
 		in:     path{source: httpsGet + httpsGet, lookup: lookupWarm, probe: probeIMAPS},
 		out:    path{source: httpsGet + httpsGet, lookup: lookupWarm, probe: probeSMTPSTLS},
-		proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain},
+		proofs: []int{httpsGet, srvAnswer, mxAnswer},
 	},
 	// Autodiscover tries autodiscover.D and D (absent: 1, the _autodiscover
 	// SRV answer beside them), then the SRV target exchange.D (3), which
@@ -299,7 +306,7 @@ var models = map[string]model{
 	"injection.test": {
 		in:     path{source: httpsGet, lookup: lookupWarm, probe: probeIMAPSTLS, guessable: true},
 		out:    path{source: httpsGet, lookup: lookupWarm, probe: probeSMTPSTLS, guessable: true},
-		proofs: []int{srvAnswer, lookupCold + probeRefused},
+		proofs: []int{srvAnswer, lookupGuessed + probeRefused},
 	},
 
 	// No recommendation: the answer is that nothing safe exists, once
@@ -307,34 +314,34 @@ var models = map[string]model{
 	// slowest "nothing") and every server that could be recommended failed.
 
 	// Signed SRV names mail.D:993 and :465 (guessable), whose key the TLSA
-	// records (asked once the addresses are known) reject at the TLS flight;
+	// records (asked once the host is found) reject at the TLS flight;
 	// the guessed other ports of mail.D are closed.
-	"danebad.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + failDANE, lookupCold + probeRefused}},
+	"danebad.test": {proofs: []int{httpsGet, srvAnswer, lookupGuessed + failDANE, lookupGuessed + probeRefused}},
 	// Every signature expired: the SRV and MX answers and mail.D's
-	// addresses are bogus once the keys are in (2).
-	"bogus.test": {proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain, lookupCold}},
+	// addresses are bogus as they come in, the keys beside them (1).
+	"bogus.test": {proofs: []int{httpsGet, srvAnswer, mxAnswer, lookupGuessed}},
 	// https autoconfig names mail.D:143 and :587 STARTTLS (guessable),
 	// which lack STARTTLS: the EHLO reply shows it; 993 and 465 are closed.
-	"nostarttls.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + failNoSTARTTLSIMAP, lookupCold + failNoSTARTTLSSMTP}},
+	"nostarttls.test": {proofs: []int{httpsGet, srvAnswer, lookupGuessed + failNoSTARTTLSIMAP, lookupGuessed + failNoSTARTTLSSMTP}},
 	// https autoconfig names mail.D:993 and :465 (guessable), whose
 	// certificate names another host: known at the TLS flight.
-	"badcert.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + failCert, lookupCold + probeRefused}},
+	"badcert.test": {proofs: []int{httpsGet, srvAnswer, lookupGuessed + failCert, lookupGuessed + probeRefused}},
 	// As badcert.test, the certificate expired.
-	"expired.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + failCert, lookupCold + probeRefused}},
+	"expired.test": {proofs: []int{httpsGet, srvAnswer, lookupGuessed + failCert, lookupGuessed + probeRefused}},
 	// https autoconfig names mail.D:143 and :587 in plain text: never
 	// recommendable, so their probes prove nothing; what proves that
 	// nothing safe exists is the guessed STARTTLS ports of mail.D lacking
 	// STARTTLS (the EHLO reply) and 993 and 465 closed.
-	"plain.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + failNoSTARTTLSIMAP, lookupCold + failNoSTARTTLSSMTP}},
+	"plain.test": {proofs: []int{httpsGet, srvAnswer, lookupGuessed + failNoSTARTTLSIMAP, lookupGuessed + failNoSTARTTLSSMTP}},
 	// https autoconfig names mail.D:143 and :587 STARTTLS (guessable),
 	// which refuse it (the lab writes the refusal without latency).
-	"refused.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + failRefusedSMTP, lookupCold + probeRefused}},
+	"refused.test": {proofs: []int{httpsGet, srvAnswer, lookupGuessed + failRefusedSMTP, lookupGuessed + probeRefused}},
 	// https autoconfig names gone.D: its absence is one query in a zone the
 	// SRV answer validated.
 	"nxhost.test": {proofs: []int{httpsGet + lookupWarm, srvAnswer}},
 	// https autoconfig names mail.D:993 and :465 (guessable): nothing
 	// listens, known at connect.
-	"closed.test": {proofs: []int{httpsGet, srvAnswer, lookupCold + probeRefused}},
+	"closed.test": {proofs: []int{httpsGet, srvAnswer, lookupGuessed + probeRefused}},
 	// The 2 MiB autoconfig is refused at the limit as it comes in (the lab
 	// delays its first write only); the http fallback is refused at connect.
 	"huge.test": {proofs: []int{httpsGet + rtConnect, httpsGet, srvAnswer}},
@@ -343,11 +350,11 @@ var models = map[string]model{
 	// chain is cut at the limit.
 	"adloop.test": {proofs: []int{httpsGet + detect.MaxRedirects*postAgain, srvAnswer}},
 	// mail.D exists and serves nothing: its guessed ports are closed.
-	"guessfail.test": {proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain, lookupCold + probeRefused}},
+	"guessfail.test": {proofs: []int{httpsGet, srvAnswer, mxAnswer, lookupGuessed + probeRefused}},
 	// Nothing exists: every source answers "nothing".
-	"nothing.test": {proofs: []int{httpsGet, srvAnswer, mxAnswer + rtChain, noHost}},
+	"nothing.test": {proofs: []int{httpsGet, srvAnswer, mxAnswer, noHost}},
 
-	// PACC (issue 16): the _ua-auto-config TXT query (2) and the https GET
+	// PACC (issue 16): the _ua-auto-config TXT query (1) and the https GET
 	// of ua-auto-config.D (3) start together. Every document names mail.D
 	// (guessable) on 993 and 465.
 
@@ -407,7 +414,7 @@ var models = map[string]model{
 	// As bogus.test (no recommendation): the TXT answer is bogus once the
 	// keys are in (paccNone; the fetch is not waited for), the ISP
 	// database's 404 (3) the slowest "nothing".
-	"paccbogus.test": {proofs: []int{httpsGet, paccNone, srvAnswer, mxAnswer + rtChain, lookupCold}},
+	"paccbogus.test": {proofs: []int{httpsGet, paccNone, srvAnswer, mxAnswer, lookupGuessed}},
 
 	// Services (issue 16): their sources and probes name no mail server and
 	// hold no mail answer back. Each scenario's mail is https autoconfig
@@ -453,12 +460,13 @@ func TestModelRoundTrips(t *testing.T) {
 	}{
 		// demo.test: mail.demo.test is a guessed name, so its probe need not
 		// wait for the SRV answer. Outgoing, from the start: A/AAAA of
-		// mail.demo.test (1) and the keys of demo.test, test. and the root
-		// (1), TLS (1), greeting (1), EHLO (1) = 5. Waiting for the SRV
-		// answer instead: SRV (1) + keys (1) + A/AAAA (1) + TLS, greeting,
-		// EHLO (3) = 6; the shorter is 5. Incoming, without EHLO: 4. Only
-		// the local folder could outrank a signed SRV answer: 0.
-		{"demo.test", 5},
+		// mail.demo.test with the keys of demo.test, test. and the root
+		// beside it (1), TLS (1), greeting (1), EHLO (1) = 4. Waiting for
+		// the SRV answer instead: SRV and keys (1) + A/AAAA (1) + TLS,
+		// greeting, EHLO (3) = 5; the shorter is 4. Incoming, without
+		// EHLO: 3. Only the local folder could outrank a signed SRV
+		// answer: 0.
+		{"demo.test", 4},
 		// mx.test: MX of mx.test (1); then https://autoconfig.provider.test
 		// — its address (1), TLS (1), the document (1); then
 		// smtp.provider.test's address (1; provider.test's keys were fetched
@@ -467,26 +475,26 @@ func TestModelRoundTrips(t *testing.T) {
 		// database's 404 for mx.test: address, TLS, 404 = 3.
 		{"mx.test", 8},
 		// starttls.test: mail.starttls.test is a guessed name. Outgoing
-		// 587 from the start: address and keys (2), greeting (1), EHLO
-		// (1), STARTTLS (1), TLS (1), EHLO (1) = 7; after the autoconfig
-		// answer (3) it would be 3 + 1 + 5 = 9. Incoming 143: 2 + greeting,
-		// STARTTLS, TLS, CAPABILITY (4) = 6. That 465 and 993 are closed is
-		// known after the address (2), SRV's nothing after 2.
-		{"starttls.test", 7},
+		// 587 from the start: address and keys (1), greeting (1), EHLO
+		// (1), STARTTLS (1), TLS (1), EHLO (1) = 6; after the autoconfig
+		// answer (3) it would be 3 + 1 + 5 = 9. Incoming 143: 1 + greeting,
+		// STARTTLS, TLS, CAPABILITY (4) = 5. That 465 and 993 are closed is
+		// known after the address (1), SRV's nothing after 1.
+		{"starttls.test", 6},
 		// oauth.test: as autoconfig.test, OAuth2 costs no round trip:
 		// the autoconfig document (address 1, TLS 1, document 1) = 3;
 		// mail.oauth.test is a guessed name, probed from the start: address
-		// and keys (2), TLS (1), greeting (1), EHLO (1) = 5 for 465, 4 for
-		// 993; SRV's nothing is in after 2. The mechanisms (OAUTHBEARER,
+		// and keys (1), TLS (1), greeting (1), EHLO (1) = 4 for 465, 3 for
+		// 993; SRV's nothing is in after 1. The mechanisms (OAUTHBEARER,
 		// XOAUTH2) are read from the greeting and the EHLO reply.
-		{"oauth.test", 5},
+		{"oauth.test", 4},
 		// plain.test (no recommendation): the guessed mail.plain.test:587
-		// STARTTLS — address and keys (2), greeting (1), EHLO without
-		// STARTTLS (1) = 4 — is the last server that could have been safe
-		// (143: 3; 993, 465, 995, 110 refused at connect: 2). The plain
+		// STARTTLS — address and keys (1), greeting (1), EHLO without
+		// STARTTLS (1) = 3 — is the last server that could have been safe
+		// (143: 2; 993, 465, 995, 110 refused at connect: 1). The plain
 		// 143 and 587 the autoconfig names (3) can never be recommended:
-		// their probes prove nothing. The ISP database's 404: 3.
-		{"plain.test", 4},
+		// their probes prove nothing. The ISP database's 404: 3. Both: 3.
+		{"plain.test", 3},
 		// adloop.test (no recommendation, bounded by the redirect limit):
 		// the first POST to autodiscover.adloop.test, address (1; the
 		// _autodiscover SRV query beside it), TLS (1), redirectUrl (1) = 3,

@@ -206,10 +206,10 @@ type Validator struct {
 
 	mu    sync.Mutex
 	cache map[string]step
-	// verified holds the digests of signatures that verified (see
-	// [sigDigest]): the NSEC and NSEC3 records of one zone come back in
-	// the denial of every name it lacks, and are checked once.
-	verified map[[sha256.Size]byte]struct{}
+	// sigs holds the signature checks done or in hand, by [sigDigest]:
+	// the NSEC and NSEC3 records of one zone come back in the denial of
+	// every name it lacks, and are checked once.
+	sigs map[[sha256.Size]byte]*sigCheck
 }
 
 // anchor is the trust anchor of one zone: DS and/or DNSKEY records.
@@ -253,12 +253,12 @@ func New(r resolver.Resolver, anchors []dns.RR, opts *Options) *Validator {
 		anchors = RootAnchors()
 	}
 	v := &Validator{
-		r:        r,
-		anchors:  make(map[string]*anchor),
-		now:      opts.Now,
-		log:      opts.Logger,
-		cache:    make(map[string]step),
-		verified: make(map[[sha256.Size]byte]struct{}),
+		r:       r,
+		anchors: make(map[string]*anchor),
+		now:     opts.Now,
+		log:     opts.Logger,
+		cache:   make(map[string]step),
+		sigs:    make(map[[sha256.Size]byte]*sigCheck),
 	}
 	if v.now == nil {
 		v.now = time.Now
@@ -319,6 +319,26 @@ func (v *Validator) Lookup(ctx context.Context, name string, qtype uint16) (*res
 		return nil, Result{Verdict: Indeterminate, Reason: err.Error()}, err
 	}
 	return ans, v.Validate(ctx, ans), nil
+}
+
+// Prime walks the chain of trust from the trust anchor down to name, all
+// its DS and DNSKEY queries at once, and caches what it proves, so that the
+// validation of an answer at or below name that comes later finds its chain
+// ready (or in flight at the resolver) instead of fetching it only then.
+// Called with a run's domain as its first queries leave, it takes the
+// round trip of the chain off every answer of that zone. Its queries are
+// those such a validation sends: the DS at each name (a delegation, or the
+// proof that there is none) and the DNSKEY of each zone found. It returns
+// the chain's verdict, Secure when name is in a signed zone.
+func (v *Validator) Prime(ctx context.Context, name string) Verdict {
+	name = dns.CanonicalName(name)
+	if v.r == nil || !validName(name) {
+		return Indeterminate
+	}
+	r := v.newRun(ctx)
+	defer r.close()
+	r.prefetch([]target{{name: name}})
+	return r.walk(name).verdict
 }
 
 // Validate validates an answer already fetched with the DO bit: its records

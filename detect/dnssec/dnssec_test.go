@@ -331,3 +331,49 @@ func TestCache(t *testing.T) {
 		t.Errorf("warm validations sent %d queries, want 0: %v", got, srv.seen()[before:])
 	}
 }
+
+// TestPrime: after Prime, the validation of an answer in the primed zone
+// sends no DS or DNSKEY query (the chain is cached), and Prime's verdict
+// is the chain's.
+func TestPrime(t *testing.T) {
+	w := getWorld(t)
+	tests := []struct {
+		prime string
+		want  dnssec.Verdict
+		qname string // an answer in the zone, validated afterwards
+		qtype uint16
+	}{
+		{"demo.test", dnssec.Secure, "demo.test.", dns.TypeMX},
+		{"demo.test.", dnssec.Secure, "nx.demo.test.", dns.TypeA},
+		{"n3.test.", dnssec.Secure, "www.n3.test.", dns.TypeA},
+		{"unsigned.test.", dnssec.Insecure, "www.unsigned.test.", dns.TypeA},
+		{"www.unsigned.test.", dnssec.Insecure, "www.unsigned.test.", dns.TypeA},
+		{"no..name", dnssec.Indeterminate, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.prime, func(t *testing.T) {
+			mr := &memResolver{world: w}
+			v := newValidator(t, mr, nil)
+			if got := v.Prime(t.Context(), tt.prime); got != tt.want {
+				t.Fatalf("Prime(%s) = %s, want %s", tt.prime, got, tt.want)
+			}
+			if tt.qname == "" {
+				if n := mr.count(); n != 0 {
+					t.Errorf("Prime(%s) sent %d queries, want none", tt.prime, n)
+				}
+				return
+			}
+			ans, err := mr.Query(t.Context(), tt.qname, tt.qtype)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := mr.count()
+			if res := v.Validate(t.Context(), ans); res.Verdict != tt.want {
+				t.Errorf("Validate(%s %s) = %s (%s), want %s", tt.qname, dns.TypeToString[tt.qtype], res.Verdict, res.Reason, tt.want)
+			}
+			if n := mr.count() - before; n != 0 {
+				t.Errorf("Validate(%s %s) after Prime sent %d DS/DNSKEY queries, want none", tt.qname, dns.TypeToString[tt.qtype], n)
+			}
+		})
+	}
+}

@@ -141,20 +141,15 @@ func (r *run) verify(rrset []dns.RR, sigs []*dns.RRSIG, zone string, keys []*dns
 				break
 			}
 			tried++
-			digest, ok := sigDigest(sig, k, rrset)
-			if ok && r.v.wasVerified(digest) {
-				return sig, r.expiry(rrset, sig), nil
-			}
+			// Remembered checks count against the budget too: the limit
+			// stays a property of the answer alone.
 			if r.checks >= maxSigChecks {
 				return nil, time.Time{}, fmt.Errorf("%s %s: %w", owner, typ, errBudget)
 			}
 			r.checks++
-			if err := verifySig(sig, k, rrset); err != nil {
+			if err := r.v.checkSig(sig, k, rrset); err != nil {
 				best.update(5, fmt.Errorf("RRSIG over %s %s by %s key tag %d does not verify: %w", owner, typ, zone, sig.KeyTag, err))
 				continue
-			}
-			if ok {
-				r.v.markVerified(digest)
 			}
 			return sig, r.expiry(rrset, sig), nil
 		}
@@ -202,24 +197,39 @@ func sigDigest(sig *dns.RRSIG, k *dns.DNSKEY, rrset []dns.RR) (digest [sha256.Si
 	return digest, true
 }
 
-// wasVerified reports whether a signature check of this digest succeeded
-// before.
-func (v *Validator) wasVerified(digest [sha256.Size]byte) bool {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	_, ok := v.verified[digest]
-	return ok
+// sigCheck is one signature check, done or in hand.
+type sigCheck struct {
+	done chan struct{} // closed once err is set
+	err  error
 }
 
-// markVerified remembers a successful signature check, within
-// maxCacheEntries.
-func (v *Validator) markVerified(digest [sha256.Size]byte) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if len(v.verified) >= maxCacheEntries {
-		clear(v.verified)
+// checkSig verifies sig over rrset with k once per Validator: the same
+// check (same bytes, see [sigDigest]) asked again gets the remembered
+// outcome, and one that another validation has in hand is waited for. The
+// validations of one run start together and ask for the same DNSKEY and
+// NSEC RRsets.
+func (v *Validator) checkSig(sig *dns.RRSIG, k *dns.DNSKEY, rrset []dns.RR) error {
+	digest, ok := sigDigest(sig, k, rrset)
+	if !ok {
+		return verifySig(sig, k, rrset)
 	}
-	v.verified[digest] = struct{}{}
+	v.mu.Lock()
+	c, known := v.sigs[digest]
+	if !known {
+		if len(v.sigs) >= maxCacheEntries {
+			clear(v.sigs) // checks in hand complete for their waiters all the same
+		}
+		c = &sigCheck{done: make(chan struct{})}
+		v.sigs[digest] = c
+	}
+	v.mu.Unlock()
+	if known {
+		<-c.done
+		return c.err
+	}
+	c.err = verifySig(sig, k, rrset)
+	close(c.done)
+	return c.err
 }
 
 // verifySig runs miekg/dns's verification, which parses keys and signatures
