@@ -49,8 +49,8 @@ const (
 
 // Round trips of the sources' requests.
 const (
-	httpsGet   = rtDNS + rtConnect + rtTLS + rtReply // a document, or the ISP database's 404
-	noHost     = rtDNS                               // the host of a URL does not exist
+	httpsGet = rtDNS + rtConnect + rtTLS + rtReply // a document, or the ISP database's 404
+	noHost   = rtDNS                               // the host of a URL does not exist
 	// The domain's chain of trust (the DS and DNSKEY records from the root
 	// down to it) is asked from the start, beside the sources' first
 	// queries (dnssec.Validator.Prime): the answers of the domain's own
@@ -62,8 +62,8 @@ const (
 	// lookupGuessed: a guessed host (imap.D, mail.D, D, ...) is in the
 	// domain's zone, whose chain is fetched from the start.
 	lookupGuessed = rtDNS
-	httpGet    = rtConnect + rtReply                 // plain http, the host's address known from the https attempt
-	postAgain  = rtConnect + rtTLS + rtReply         // another https request to a host whose address is known
+	httpGet       = rtConnect + rtReply         // plain http, the host's address known from the https attempt
+	postAgain     = rtConnect + rtTLS + rtReply // another https request to a host whose address is known
 	// paccNone: the _ua-auto-config TXT query, its denial validated (the
 	// domain's keys fetched from the start); with no v=UAAC1 record the
 	// PACC source answers at once, without waiting for its https fetch.
