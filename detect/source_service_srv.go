@@ -116,7 +116,7 @@ func ParseTXTPath(txt []string) (path string, ok bool) {
 }
 
 // serviceSRVSource asks the SRV records of JMAP, CalDAV and CardDAV at
-// once, with the TXT path beside each DAV one (RFC 6764 §4). A service
+// once, and the TXT path of each DAV one that exists (RFC 6764 §4). A service
 // with a TXT path is at that path on the target; without one, at the
 // well-known URI of the target (RFC 6764 §6, RFC 8620 §2.2), whose
 // redirects are followed over https. The non-TLS names (_caldav._tcp,
@@ -129,33 +129,33 @@ func serviceSRVSource(ctx context.Context, e *env) sourceOutput {
 		label string
 	}
 	var jobs []job
-	var queries []string
 	for _, k := range serviceKinds {
 		for _, l := range k.srv {
 			jobs = append(jobs, job{k, l})
-			queries = append(queries, l+"."+e.addr.Domain+" SRV")
-			if k.protocol != autoconfig.JMAP {
-				queries = append(queries, l+"."+e.addr.Domain+" TXT")
-			}
 		}
 	}
 	outs := make([][]found, len(jobs))
 	notes := make([]string, len(jobs))
 	verdicts := make([]dnssec.Verdict, len(jobs))
 	bogus := make([][]string, len(jobs))
+	txtAsked := make([]bool, len(jobs))
 	var wg sync.WaitGroup
 	for i, j := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			outs[i], notes[i], verdicts[i], bogus[i] = serviceSRV(ctx, e, j.kind, j.label)
+			outs[i], notes[i], verdicts[i], bogus[i], txtAsked[i] = serviceSRV(ctx, e, j.kind, j.label)
 		}()
 	}
 	wg.Wait()
 	var out []found
-	var ns, bg []string
+	var queries, ns, bg []string
 	verdict := dnssec.Secure
-	for i := range jobs {
+	for i, j := range jobs {
+		queries = append(queries, j.label+"."+e.addr.Domain+" SRV")
+		if txtAsked[i] {
+			queries = append(queries, j.label+"."+e.addr.Domain+" TXT")
+		}
 		out = append(out, outs[i]...)
 		if notes[i] != "" {
 			ns = append(ns, notes[i])
@@ -178,47 +178,24 @@ func serviceSRVSource(ctx context.Context, e *env) sourceOutput {
 	return sourceOutput{status: StatusFound, trust: best, detail: detail, queries: queries, servers: out, bogus: bg}
 }
 
-// serviceSRV asks one SRV name and its TXT path: the services it names,
-// a note for the detail, the weakest DNSSEC verdict, bogus answers.
-func serviceSRV(ctx context.Context, e *env, k serviceKind, label string) ([]found, string, dnssec.Verdict, []string) {
+// serviceSRV asks one SRV name, and its TXT path when the SRV record
+// exists: the services it names, a note for the detail, the weakest DNSSEC
+// verdict, bogus answers, and whether the TXT record was asked.
+func serviceSRV(ctx context.Context, e *env, k serviceKind, label string) ([]found, string, dnssec.Verdict, []string, bool) {
 	name := label + "." + e.addr.Domain + "."
 	sec := autoconfig.TLS
 	if label == "_caldav._tcp" || label == "_carddav._tcp" {
 		sec = autoconfig.Plain // RFC 6764 §3: the non-TLS service names
 	}
-	type txtAnswer struct {
-		path  string
-		ok    bool
-		val   dnssec.Result
-		asked bool
-	}
-	txtc := make(chan txtAnswer, 1)
-	go func() {
-		if k.protocol == autoconfig.JMAP {
-			txtc <- txtAnswer{}
-			return
-		}
-		a, val, err := e.v.Lookup(ctx, name, dns.TypeTXT) // RFC 6764 §4: TXT at the SRV name
-		t := txtAnswer{val: val, asked: true}
-		if err == nil && val.Verdict != dnssec.Bogus {
-			for _, rr := range a.Records {
-				if txt, ok := rr.(*dns.TXT); ok && !t.ok {
-					t.path, t.ok = ParseTXTPath(txt.Txt)
-				}
-			}
-		}
-		txtc <- t
-	}()
 	a, val, err := e.v.Lookup(ctx, name, dns.TypeSRV)
-	txt := <-txtc
 	verdict := val.Verdict
 	var bogus []string
 	if val.Verdict == dnssec.Bogus {
 		bogus = append(bogus, fmt.Sprintf("%s SRV: %s", strings.TrimSuffix(name, "."), val.Reason))
-		return nil, "", verdict, bogus // RFC 4035 §4.3: bogus data is never used
+		return nil, "", verdict, bogus, false // RFC 4035 §4.3: bogus data is never used
 	}
 	if err != nil {
-		return nil, label + " failed", verdict, nil
+		return nil, label + " failed", verdict, nil, false
 	}
 	var recs []*dns.SRV
 	for _, rr := range a.Records {
@@ -227,7 +204,7 @@ func serviceSRV(ctx context.Context, e *env, k serviceKind, label string) ([]fou
 		}
 	}
 	if len(recs) == 0 {
-		return nil, "", verdict, nil
+		return nil, "", verdict, nil, false
 	}
 	// RFC 2782: lowest priority first, then highest weight.
 	sort.SliceStable(recs, func(i, j int) bool {
@@ -236,13 +213,27 @@ func serviceSRV(ctx context.Context, e *env, k serviceKind, label string) ([]fou
 		}
 		return recs[i].Weight > recs[j].Weight
 	})
-	path := ""
-	if txt.asked {
-		if txt.val.Verdict == dnssec.Bogus {
-			bogus = append(bogus, fmt.Sprintf("%s TXT: %s", strings.TrimSuffix(name, "."), txt.val.Reason))
-		} else if txt.ok {
-			path = txt.path
-			verdict = worse(verdict, txt.val.Verdict) // the URL rests on both answers
+	// RFC 6764 §4: the TXT record at the SRV name holds the context path of
+	// the service the SRV record locates; asked only once there is one (a
+	// name without a service has no path), which spares every domain
+	// without CalDAV or CardDAV four queries.
+	path, txtAsked := "", false
+	if k.protocol != autoconfig.JMAP && recs[0].Target != "." {
+		txtAsked = true
+		ta, tval, terr := e.v.Lookup(ctx, name, dns.TypeTXT)
+		switch {
+		case terr != nil:
+		case tval.Verdict == dnssec.Bogus:
+			bogus = append(bogus, fmt.Sprintf("%s TXT: %s", strings.TrimSuffix(name, "."), tval.Reason))
+		default:
+			for _, rr := range ta.Records {
+				if txt, ok := rr.(*dns.TXT); ok && path == "" {
+					if p, ok := ParseTXTPath(txt.Txt); ok {
+						path = p
+						verdict = worse(verdict, tval.Verdict) // the URL rests on both answers
+					}
+				}
+			}
 		}
 	}
 	trust := TrustDNS
@@ -253,7 +244,7 @@ func serviceSRV(ctx context.Context, e *env, k serviceKind, label string) ([]fou
 	for i, s := range recs {
 		target := strings.TrimSuffix(strings.ToLower(s.Target), ".")
 		if target == "" { // RFC 6764 §3 (RFC 2782): "." means the service is not offered
-			return nil, label + " explicitly absent", verdict, bogus
+			return nil, label + " explicitly absent", verdict, bogus, txtAsked
 		}
 		if s.Port == 0 {
 			continue
@@ -284,5 +275,5 @@ func serviceSRV(ctx context.Context, e *env, k serviceKind, label string) ([]fou
 			out = append(out, f)
 		}
 	}
-	return out, fmt.Sprintf("%s: %d", label, len(out)), verdict, bogus
+	return out, fmt.Sprintf("%s: %d", label, len(out)), verdict, bogus, txtAsked
 }
