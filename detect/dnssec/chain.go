@@ -241,13 +241,57 @@ func (r *run) doWalk(name string) *walk {
 
 // anchorStep authenticates the DNSKEY RRset of a trust anchor's zone.
 func (r *run) anchorStep(a *anchor) step {
-	if s, ok := r.v.cached(a.zone, r.now); ok {
+	return r.once(a.zone, func() step {
+		s := r.keyStep(a.zone, a.ds, a.keys, "trust anchor ", r.now.Add(maxCacheTTL))
+		s.cut = s.verdict == Secure
+		return s
+	})
+}
+
+// stepCall is one step being worked out by a run, which the runs that
+// need the same step at the same time wait for.
+type stepCall struct {
+	done chan struct{} // closed once s is set
+	s    step
+}
+
+// once returns the step of name: from the cache, from another run working
+// it out at the same time (the validations of one detection start
+// together and walk the same chain), or from compute, whose secure or
+// insecure outcome is then cached. A failure is not shared: a run that
+// waited for one works the step out itself, with its own budget and
+// context.
+func (r *run) once(name string, compute func() step) step {
+	v := r.v
+	v.mu.Lock()
+	if s, ok := v.cachedLocked(name, r.now); ok {
+		v.mu.Unlock()
 		return s
 	}
-	s := r.keyStep(a.zone, a.ds, a.keys, "trust anchor ", r.now.Add(maxCacheTTL))
-	s.cut = s.verdict == Secure
-	r.v.store(a.zone, s, r.now)
-	return s
+	c, busy := v.stepping[name]
+	if !busy {
+		c = &stepCall{done: make(chan struct{})}
+		v.stepping[name] = c
+	}
+	v.mu.Unlock()
+	if busy {
+		select {
+		case <-c.done:
+			if c.s.verdict == Secure || c.s.verdict == Insecure {
+				return c.s
+			}
+		case <-r.ctx.Done():
+			return step{verdict: Indeterminate, detail: fmt.Sprintf("waiting for the chain of trust: %v", r.ctx.Err())}
+		}
+		return compute()
+	}
+	c.s = compute()
+	v.store(name, c.s, r.now)
+	v.mu.Lock()
+	delete(v.stepping, name)
+	v.mu.Unlock()
+	close(c.done)
+	return c.s
 }
 
 // cutStep finds out what name is, given the authenticated keys of zone, the
@@ -255,12 +299,7 @@ func (r *run) anchorStep(a *anchor) step {
 // whose DNSKEY RRset must then match it), or the proof that there is none —
 // either an insecure delegation or a name inside zone.
 func (r *run) cutStep(zone string, keys []*dns.DNSKEY, name string) step {
-	if s, ok := r.v.cached(name, r.now); ok {
-		return s
-	}
-	s := r.doCutStep(zone, keys, name)
-	r.v.store(name, s, r.now)
-	return s
+	return r.once(name, func() step { return r.doCutStep(zone, keys, name) })
 }
 
 func (r *run) doCutStep(zone string, keys []*dns.DNSKEY, name string) step {
@@ -431,6 +470,11 @@ func earliest(a, b time.Time) time.Time {
 func (v *Validator) cached(name string, now time.Time) (step, bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	return v.cachedLocked(name, now)
+}
+
+// cachedLocked is cached, with v.mu held.
+func (v *Validator) cachedLocked(name string, now time.Time) (step, bool) {
 	s, ok := v.cache[name]
 	if !ok {
 		return step{}, false

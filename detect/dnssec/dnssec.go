@@ -204,8 +204,9 @@ type Validator struct {
 	now     func() time.Time
 	log     *slog.Logger
 
-	mu    sync.Mutex
-	cache map[string]step
+	mu       sync.Mutex
+	cache    map[string]step
+	stepping map[string]*stepCall // steps being worked out, by name
 	// sigs holds the signature checks done or in hand, by [sigDigest]:
 	// the NSEC and NSEC3 records of one zone come back in the denial of
 	// every name it lacks, and are checked once.
@@ -253,12 +254,13 @@ func New(r resolver.Resolver, anchors []dns.RR, opts *Options) *Validator {
 		anchors = RootAnchors()
 	}
 	v := &Validator{
-		r:       r,
-		anchors: make(map[string]*anchor),
-		now:     opts.Now,
-		log:     opts.Logger,
-		cache:   make(map[string]step),
-		sigs:    make(map[[sha256.Size]byte]*sigCheck),
+		r:        r,
+		anchors:  make(map[string]*anchor),
+		now:      opts.Now,
+		log:      opts.Logger,
+		cache:    make(map[string]step),
+		sigs:     make(map[[sha256.Size]byte]*sigCheck),
+		stepping: make(map[string]*stepCall),
 	}
 	if v.now == nil {
 		v.now = time.Now

@@ -377,3 +377,58 @@ func TestPrime(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentValidations: validations started together on a cold
+// Validator share the steps of their chains of trust, and each ends with
+// the verdict it has alone; one whose context ends half-way, started
+// first so that it works the shared steps out, leaves the others theirs.
+func TestConcurrentValidations(t *testing.T) {
+	w := getWorld(t)
+	questions := []struct {
+		name  string
+		qtype uint16
+	}{
+		{"demo.test.", dns.TypeMX}, {"mail.demo.test.", dns.TypeA}, {"nx.demo.test.", dns.TypeA},
+		{"www.n3.test.", dns.TypeA}, {"nx.n3.test.", dns.TypeA}, {"www.unsigned.test.", dns.TypeA},
+		{"badsig.demo.test.", dns.TypeA}, {"www.nokey.test.", dns.TypeA}, {"www.p384.test.", dns.TypeA},
+	}
+	want := make([]dnssec.Verdict, len(questions))
+	for i, q := range questions {
+		_, res, err := newValidator(t, &memResolver{world: w}, nil).Lookup(t.Context(), q.name, q.qtype)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = res.Verdict
+	}
+	v := newValidator(t, &memResolver{world: w, delay: 20 * time.Millisecond}, nil)
+	cut, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
+	defer cancel()
+	early := make(chan dnssec.Verdict, 1)
+	go func() {
+		_, res, _ := v.Lookup(cut, "www.demo.test.", dns.TypeA)
+		early <- res.Verdict
+	}()
+	time.Sleep(time.Millisecond)
+	got := make([]dnssec.Verdict, len(questions))
+	var wg sync.WaitGroup
+	for i, q := range questions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, res, err := v.Lookup(t.Context(), q.name, q.qtype)
+			if err != nil {
+				t.Errorf("Lookup(%s): %v", q.name, err)
+			}
+			got[i] = res.Verdict
+		}()
+	}
+	wg.Wait()
+	if e := <-early; e != dnssec.Indeterminate {
+		t.Errorf("the validation whose context ended = %s, want indeterminate", e)
+	}
+	for i, q := range questions {
+		if got[i] != want[i] {
+			t.Errorf("%s %s: concurrent = %s, alone = %s", q.name, dns.TypeToString[q.qtype], got[i], want[i])
+		}
+	}
+}

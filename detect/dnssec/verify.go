@@ -173,6 +173,9 @@ func sigDigest(sig *dns.RRSIG, k *dns.DNSKEY, rrset []dns.RR) (digest [sha256.Si
 	buf := make([]byte, 2048)
 	var name [256]byte
 	for _, rr := range append([]dns.RR{sig, k}, rrset...) {
+		// PackRR sets the header's Rdlength: it packs a copy, as the
+		// records (a cached key above all) are shared between goroutines.
+		rr = dns.Copy(rr)
 		n, err := dns.PackRR(rr, buf, 0, nil, false)
 		if err != nil {
 			// A record too large for buf: pack it into a larger one.
