@@ -68,7 +68,7 @@ vet:
 ## the cost of a silent first host, DNSSEC validation round trips cold and warm,
 ## batch throughput and peak memory of the 963-domain ISPDB replay
 bench: deps
-	$(GO) test -run '^$$' -bench '^BenchmarkCriticalPath$$' -benchtime 5x -benchmem ./detect/
+	$(GO) test -run '^$$' -bench '^BenchmarkCriticalPath$$' -benchtime 10x -timeout 30m ./detect/
 	$(GO) test -run '^$$' -bench '^BenchmarkSilentFirst$$' -benchtime 3x ./detect/
 	$(GO) test -run '^$$' -bench . -benchtime 50x ./detect/dnssec/
 	$(GO) test -run '^$$' -bench '^BenchmarkReplay$$' -benchtime 1x ./internal/replay/
