@@ -248,13 +248,6 @@ func (r *run) anchorStep(a *anchor) step {
 	})
 }
 
-// stepCall is one step being worked out by a run, which the runs that
-// need the same step at the same time wait for.
-type stepCall struct {
-	done chan struct{} // closed once s is set
-	s    step
-}
-
 // once returns the step of name: from the cache, from another run working
 // it out at the same time (the validations of one detection start
 // together and walk the same chain), or from compute, whose secure or
@@ -270,28 +263,28 @@ func (r *run) once(name string, compute func() step) step {
 	}
 	c, busy := v.stepping[name]
 	if !busy {
-		c = &stepCall{done: make(chan struct{})}
+		c = &inFlight[step]{done: make(chan struct{})}
 		v.stepping[name] = c
 	}
 	v.mu.Unlock()
 	if busy {
 		select {
 		case <-c.done:
-			if c.s.verdict == Secure || c.s.verdict == Insecure {
-				return c.s
+			if c.val.verdict == Secure || c.val.verdict == Insecure {
+				return c.val
 			}
 		case <-r.ctx.Done():
 			return step{verdict: Indeterminate, detail: fmt.Sprintf("waiting for the chain of trust: %v", r.ctx.Err())}
 		}
 		return compute()
 	}
-	c.s = compute()
-	v.store(name, c.s, r.now)
+	c.val = compute()
+	v.store(name, c.val, r.now)
 	v.mu.Lock()
 	delete(v.stepping, name)
 	v.mu.Unlock()
 	close(c.done)
-	return c.s
+	return c.val
 }
 
 // cutStep finds out what name is, given the authenticated keys of zone, the

@@ -206,11 +206,11 @@ type Validator struct {
 
 	mu       sync.Mutex
 	cache    map[string]step
-	stepping map[string]*stepCall // steps being worked out, by name
+	stepping map[string]*inFlight[step] // steps being worked out, by name
 	// sigs holds the signature checks done or in hand, by [sigDigest]:
 	// the NSEC and NSEC3 records of one zone come back in the denial of
 	// every name it lacks, and are checked once.
-	sigs map[[sha256.Size]byte]*sigCheck
+	sigs map[[sha256.Size]byte]*inFlight[error]
 }
 
 // anchor is the trust anchor of one zone: DS and/or DNSKEY records.
@@ -259,8 +259,8 @@ func New(r resolver.Resolver, anchors []dns.RR, opts *Options) *Validator {
 		now:      opts.Now,
 		log:      opts.Logger,
 		cache:    make(map[string]step),
-		sigs:     make(map[[sha256.Size]byte]*sigCheck),
-		stepping: make(map[string]*stepCall),
+		sigs:     make(map[[sha256.Size]byte]*inFlight[error]),
+		stepping: make(map[string]*inFlight[step]),
 	}
 	if v.now == nil {
 		v.now = time.Now

@@ -171,11 +171,13 @@ func (r *run) verify(rrset []dns.RR, sigs []*dns.RRSIG, zone string, keys []*dns
 func sigDigest(sig *dns.RRSIG, k *dns.DNSKEY, rrset []dns.RR) (digest [sha256.Size]byte, ok bool) {
 	h := sha256.New()
 	buf := make([]byte, 2048)
-	var name [256]byte
 	for _, rr := range append([]dns.RR{sig, k}, rrset...) {
-		// PackRR sets the header's Rdlength: it packs a copy, as the
-		// records (a cached key above all) are shared between goroutines.
+		// A copy: the records (a cached key above all) are shared between
+		// goroutines, and PackRR sets the header's Rdlength. Its TTL is
+		// zeroed: a caching resolver counts it down from one answer to
+		// the next.
 		rr = dns.Copy(rr)
+		rr.Header().Ttl = 0
 		n, err := dns.PackRR(rr, buf, 0, nil, false)
 		if err != nil {
 			// A record too large for buf: pack it into a larger one.
@@ -184,13 +186,6 @@ func sigDigest(sig *dns.RRSIG, k *dns.DNSKEY, rrset []dns.RR) (digest [sha256.Si
 				return digest, false
 			}
 		}
-		// The TTL follows the owner name, type and class; a caching
-		// resolver counts it down from one answer to the next.
-		off, err := dns.PackDomainName(rr.Header().Name, name[:], 0, nil, false)
-		if err != nil || off+8 > n {
-			return digest, false
-		}
-		clear(buf[off+4 : off+8])
 		// Each record is prefixed with its length, so that no two
 		// different sequences of records hash the same bytes.
 		h.Write([]byte{byte(n >> 8), byte(n)})
@@ -200,10 +195,11 @@ func sigDigest(sig *dns.RRSIG, k *dns.DNSKEY, rrset []dns.RR) (digest [sha256.Si
 	return digest, true
 }
 
-// sigCheck is one signature check, done or in hand.
-type sigCheck struct {
-	done chan struct{} // closed once err is set
-	err  error
+// inFlight is one piece of work of a Validator, done or in hand, which
+// the validations that need it at the same time wait for.
+type inFlight[T any] struct {
+	done chan struct{} // closed once val is set
+	val  T
 }
 
 // checkSig verifies sig over rrset with k once per Validator: the same
@@ -222,17 +218,17 @@ func (v *Validator) checkSig(sig *dns.RRSIG, k *dns.DNSKEY, rrset []dns.RR) erro
 		if len(v.sigs) >= maxCacheEntries {
 			clear(v.sigs) // checks in hand complete for their waiters all the same
 		}
-		c = &sigCheck{done: make(chan struct{})}
+		c = &inFlight[error]{done: make(chan struct{})}
 		v.sigs[digest] = c
 	}
 	v.mu.Unlock()
 	if known {
 		<-c.done
-		return c.err
+		return c.val
 	}
-	c.err = verifySig(sig, k, rrset)
+	c.val = verifySig(sig, k, rrset)
 	close(c.done)
-	return c.err
+	return c.val
 }
 
 // verifySig runs miekg/dns's verification, which parses keys and signatures
